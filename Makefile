@@ -1,0 +1,40 @@
+# Two commands set everything up: `make run` and `make test` (see README.md).
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 4
+FLASK := $(BIN)/flask --app registry
+
+.PHONY: run test lint fuzz bench load migrate
+
+$(BIN)/.installed: requirements.txt
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+migrate: $(BIN)/.installed
+	$(FLASK) db upgrade
+
+run: migrate
+	@$(FLASK) keys has-admin 2>/dev/null || { \
+	  echo; echo "No admin key exists yet. Make one (the secret is the last line it prints):"; \
+	  echo "  $(FLASK) keys create --name admin --role admin"; echo; }
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --no-control-socket --workers $(WORKERS) \
+	  --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+fuzz: $(BIN)/.installed
+	REGISTRY_FUZZ_DEEP=1 $(BIN)/python -m pytest -q tests/test_fuzz.py
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run
+
+load: $(BIN)/.installed
+	$(BIN)/python -m bench.load

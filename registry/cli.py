@@ -1,0 +1,59 @@
+"""Command line: `flask keys create|list|revoke` and `flask demo load`."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from registry.auth import ROLES, ApiKey, issue_key
+from registry.extensions import db
+from registry.records.model import rfc3339, utcnow
+
+keys_cli = click.Group("keys", help="Manage API keys.")
+demo_cli = click.Group("demo", help="Demo data.")
+
+
+@keys_cli.command("create")
+@click.option("--name", required=True, help="Who holds the key (shown as actor in history).")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def create_key(name: str, role: str) -> None:
+    """Make a key; its secret is printed alone on the last line."""
+    key, secret = issue_key(name=name.strip(), role=role)
+    db.session.commit()
+    click.echo(f"Created key {key.id} ({key.role}) for {key.name}. The secret, shown once:")
+    click.echo(secret)
+
+
+@keys_cli.command("list")
+def list_keys() -> None:
+    """Every key, without secrets."""
+    for key in db.session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
+        state = f"revoked {rfc3339(key.revoked_at)}" if key.revoked_at else "active"
+        used = rfc3339(key.last_used_at) or "never"
+        click.echo(f"{key.id}  {key.role:<12} {state:<8} last used {used}  {key.name}")
+
+
+@keys_cli.command("revoke")
+@click.argument("key_id")
+def revoke_key(key_id: str) -> None:
+    """Revoke a key by id."""
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        raise click.ClickException(f"No key with id {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.commit()
+    click.echo(f"Revoked {key.id} ({key.name}).")
+
+
+@keys_cli.command("has-admin", hidden=True)
+def has_admin() -> None:
+    """Exit 0 when an active admin key exists (used by `make run`)."""
+    found = db.session.scalar(
+        select(ApiKey.id).where(ApiKey.role == "admin", ApiKey.revoked_at.is_(None)).limit(1)
+    )
+    raise SystemExit(0 if found else 1)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,72 @@
+"""Engine settings per database: SQLite pragmas and write locks, PostgreSQL timeouts."""
+
+import orjson
+from flask import Flask, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from registry.extensions import db
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _json_serializer(value) -> str:
+    return orjson.dumps(value).decode()
+
+
+def engine_options(config: dict) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS for the configured URL."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    options = {"json_serializer": _json_serializer, "json_deserializer": orjson.loads}
+    if url.startswith("postgresql"):
+        timeout = config["DB_CONNECT_TIMEOUT"]
+        options |= {
+            "pool_pre_ping": True,
+            "pool_size": 5,
+            "max_overflow": 10,
+            "pool_timeout": timeout,
+            "connect_args": {
+                "connect_timeout": timeout,
+                # Dead links are noticed by the kernel instead of hanging a worker for minutes.
+                "keepalives": 1,
+                "keepalives_idle": 5,
+                "keepalives_interval": 2,
+                "keepalives_count": 2,
+                "tcp_user_timeout": timeout * 1000 * 3,
+                "options": f"-c statement_timeout={max(30, timeout * 15)}s",
+            },
+        }
+    return options
+
+
+def _sqlite_begin_statement() -> str:
+    # A write transaction takes SQLite's write lock at BEGIN: two writers queue on the busy
+    # timeout instead of the second failing at once when it upgrades a stale read snapshot.
+    if has_request_context() and request.method in READ_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql(_sqlite_begin_statement())
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database and tune its engine."""
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -1,0 +1,90 @@
+"""The change feed and the audit trail, both read from the one event table."""
+
+from datetime import UTC, datetime, time
+
+from flask import Blueprint, request, url_for
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from sqlalchemy import select
+
+from registry.auth import requires
+from registry.extensions import db
+from registry.jsonio import json_response
+from registry.records.listing import parse_args
+from registry.records.model import RecordEvent
+
+MAX_SEQ = 2**62
+
+
+class ChangesArgs(Schema):
+    since = fields.Integer(strict=False, load_default=0, validate=validate.Range(0, MAX_SEQ))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class Moment(fields.Field):
+    """A date (YYYY-MM-DD, from its start) or an RFC 3339 date-time."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            if len(value) == 10:
+                return datetime.combine(datetime.fromisoformat(value).date(), time())
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except (TypeError, ValueError):
+            raise ValidationError("Not a date or an RFC 3339 date-time.") from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment
+
+
+class AuditArgs(Schema):
+    actor = fields.String(validate=validate.Length(max=300))
+    resource = fields.String(validate=validate.Length(max=32))
+    since = Moment(metadata={"description": "Only events at or after this moment"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    cursor = fields.Integer(strict=False, validate=validate.Range(1, MAX_SEQ))
+
+
+changes_args = ChangesArgs(unknown=RAISE)
+audit_args = AuditArgs(unknown=RAISE)
+
+
+def register_feed(blueprint: Blueprint) -> None:
+    @blueprint.get("/changes")
+    @requires("changes")
+    def changes():
+        """Every committed change exactly once, in seq order."""
+        args = parse_args(changes_args, request.args)
+        events = db.session.scalars(
+            select(RecordEvent)
+            .where(RecordEvent.seq > args["since"])
+            .order_by(RecordEvent.seq)
+            .limit(args["limit"])
+        ).all()
+        items = [event.feed_item() for event in events]
+        next_since = items[-1]["seq"] if items else args["since"]
+        return json_response({"items": items, "next_since": next_since})
+
+    @blueprint.get("/audit")
+    @requires("admin")
+    def audit():
+        """Who changed what and when, newest first."""
+        args = parse_args(audit_args, request.args)
+        stmt = select(RecordEvent).order_by(RecordEvent.seq.desc()).limit(args["limit"] + 1)
+        if args.get("actor"):
+            stmt = stmt.where(RecordEvent.actor == args["actor"])
+        if args.get("resource"):
+            stmt = stmt.where(RecordEvent.resource == args["resource"])
+        if args.get("since"):
+            stmt = stmt.where(RecordEvent.at >= args["since"])
+        if args.get("cursor"):
+            stmt = stmt.where(RecordEvent.seq < args["cursor"])
+        events = db.session.scalars(stmt).all()
+        more = len(events) > args["limit"]
+        events = events[: args["limit"]]
+        cursor = str(events[-1].seq) if more else None
+        response = json_response(
+            {"items": [event.audit_item() for event in events], "next_cursor": cursor}
+        )
+        if cursor:
+            link = url_for(request.endpoint, **{**request.args.to_dict(), "cursor": cursor})
+            response.headers["Link"] = f'<{link}>; rel="next"'
+        return response

@@ -1,0 +1,1 @@
+"""Institutions: Minsk-region clinics, Chongqing hospitals, suppliers and the rest."""

@@ -1,0 +1,25 @@
+"""Institution rules that need the database: identifiers belong to one institution."""
+
+from sqlalchemy import select
+
+from registry.errors import ApiError
+from registry.extensions import db
+from registry.institutions.model import InstitutionIdentifier
+
+
+def identifiers_free(body: dict, record) -> None:
+    """409 when another institution already holds one of these identifiers."""
+    for index, item in enumerate(body.get("identifiers") or []):
+        holder = db.session.scalar(
+            select(InstitutionIdentifier.institution_id).where(
+                InstitutionIdentifier.scheme == item["scheme"],
+                InstitutionIdentifier.value == item["value"],
+            )
+        )
+        if holder is not None and (record is None or holder != record.id):
+            raise ApiError(
+                409,
+                f"{item['scheme']} {item['value']} already belongs to institution {holder}.",
+                errors=[{"field": f"identifiers.{index}.value", "message": "Already registered."}],
+                title="Duplicate identifier",
+            )

@@ -1,0 +1,70 @@
+"""The /api/v1/keys endpoints (admin): issue, list and revoke API keys."""
+
+from flask import Blueprint, Response, url_for
+from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import select
+
+from registry.auth import ROLES, ApiKey, issue_key, requires
+from registry.errors import ApiError
+from registry.extensions import db
+from registry.jsonio import json_response
+from registry.records.body import json_body, normalise
+from registry.records.model import rfc3339, utcnow
+
+
+class KeySchema(Schema):
+    id = fields.String(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    role = fields.String(
+        required=True, validate=validate.OneOf(ROLES), metadata={"enum": list(ROLES)}
+    )
+    created_at = fields.String(dump_only=True)
+    last_used_at = fields.String(dump_only=True, allow_none=True)
+    revoked_at = fields.String(dump_only=True, allow_none=True)
+    key = fields.String(dump_only=True, metadata={"description": "The secret, shown once"})
+
+
+key_schema = KeySchema(unknown=RAISE)
+
+
+def key_view(key: ApiKey) -> dict:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "role": key.role,
+        "created_at": rfc3339(key.created_at),
+        "last_used_at": rfc3339(key.last_used_at),
+        "revoked_at": rfc3339(key.revoked_at),
+    }
+
+
+def register_keys(blueprint: Blueprint) -> None:
+    @blueprint.post("/keys")
+    @requires("admin")
+    def create_key():
+        """Issue a key; its secret is in this response only."""
+        data = key_schema.load(normalise(json_body()))
+        key, secret = issue_key(name=data["name"], role=data["role"])
+        db.session.commit()
+        response = json_response({**key_view(key), "key": secret}, 201)
+        response.headers["Location"] = url_for("api.list_keys") + f"/{key.id}"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @blueprint.get("/keys")
+    @requires("admin")
+    def list_keys():
+        """Every key, without secrets."""
+        keys = db.session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).all()
+        return json_response({"items": [key_view(k) for k in keys], "next_cursor": None})
+
+    @blueprint.delete("/keys/<uuid:key_id>")
+    @requires("admin")
+    def revoke_key(key_id):
+        """Revoke a key: it stops working at once."""
+        key = db.session.get(ApiKey, str(key_id))
+        if key is None or key.revoked_at is not None:
+            raise ApiError(404, f"No active key with id {key_id}.")
+        key.revoked_at = utcnow()
+        db.session.commit()
+        return Response(status=204)

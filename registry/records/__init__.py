@@ -1,0 +1,6 @@
+"""The shared record lifecycle: every resource is a declaration plugged into it."""
+
+from registry.records.declaration import Children, Filter, Reference, Resource
+from registry.records.model import RecordEvent, RecordMixin
+
+__all__ = ["Children", "Filter", "Reference", "Resource", "RecordEvent", "RecordMixin"]

@@ -1,0 +1,72 @@
+"""What a resource declares to plug into the shared lifecycle."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema, fields
+from sqlalchemy import ColumnElement, Select
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query-string filter: how its value is read and how it narrows the query."""
+
+    field: fields.Field
+    apply: Callable[[Select, Any], Select]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column elsewhere that names a record of this resource; while it does, no delete."""
+
+    column: Any  # an ORM attribute, e.g. Partnership.minsk_institution_id
+    label: str  # "partnerships", shown in the 409
+
+
+@dataclass(frozen=True)
+class Children:
+    """Rows kept in step with a list inside the record (identifiers, areas, links)."""
+
+    model: type
+    parent_column: str
+    rows: Callable[[dict], Iterable[dict]]
+
+
+@dataclass
+class Resource:
+    """One collection of the registry, declared; the lifecycle does the rest."""
+
+    name: str  # collection name in paths and in the change feed
+    model: type
+    schema: Schema  # the POST body; PATCH merges into the stored record and reloads it
+    write: str  # capability needed to change records (see registry.auth)
+    columns: Callable[[dict], dict]  # record body -> model column values
+    names: Callable[[dict], Iterable[str | None]]  # what `sort=name` uses, first present wins
+    searchable: Callable[[dict], Iterable[str | None]]
+    filters: dict[str, Filter] = field(default_factory=dict)
+    sorts: dict[str, Callable[[dict], list[ColumnElement]]] = field(default_factory=dict)
+    children: list[Children] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    # Domain rules: (body, current record or None) -> raise ApiError when not allowed.
+    rules: Callable[[dict, Any], None] | None = None
+    # Reads: (doc, role) -> doc as that role sees it (computed fields, redaction).
+    present: Callable[[dict, str], dict] | None = None
+    etag_suffix: Callable[[], str] | None = None
+    # A faster `q` than LIKE over search_text (full-text indexes), same answers.
+    search: Callable[[Select, list[str]], Select] | None = None
+    # More list parameters (e.g. facets) and what they add to a list's body.
+    list_extra: dict[str, fields.Field] = field(default_factory=dict)
+    list_extras: Callable[[dict], dict] | None = None
+    computed: tuple[str, ...] = ()  # read-only fields of the body that clients may echo back
+    on_delete: Callable[[Any, str], None] | None = None  # extra erasure work (contacts)
+    private_headers: bool = False  # responses carry personal data: Cache-Control no-store
+    description: str = ""
+
+    @property
+    def read_only(self) -> frozenset[str]:
+        return frozenset(("id", "version", "created_at", "updated_at", *self.computed))
+
+    def view(self, doc: dict, role: str) -> dict:
+        return self.present(doc, role) if self.present else doc

@@ -1,0 +1,130 @@
+"""Create, change and delete a record: validate, version, history, feed, in one transaction."""
+
+from sqlalchemy import delete, exists, select, text
+
+from registry.errors import ApiError
+from registry.extensions import db
+from registry.records.body import normalise
+from registry.records.declaration import Resource
+from registry.records.model import RecordEvent, new_id, rfc3339, utcnow
+from registry.search.text import fold, search_text
+
+# Any constant: the key of the PostgreSQL advisory lock that orders the change feed.
+FEED_LOCK_KEY = 0x52454731
+
+
+def body_of(resource: Resource, doc: dict) -> dict:
+    """The writable part of a stored or submitted record."""
+    return {k: v for k, v in doc.items() if k not in resource.read_only}
+
+
+def load_body(resource: Resource, payload: dict) -> dict:
+    """Normalise, validate and return the JSON-ready body; ValidationError becomes a 422."""
+    payload = normalise(body_of(resource, payload))
+    return resource.schema.dump(resource.schema.load(payload))
+
+
+def sort_name(names) -> str:
+    for name in names:
+        if name:
+            return fold(name)[:300]
+    return ""
+
+
+def save_record(resource: Resource, *, payload: dict, actor: str, record=None):
+    """Validate the payload as the record's whole new state and write it if it differs.
+
+    Returns (record, action) where action is "created", "updated" or None for no change.
+    """
+    body = load_body(resource, payload)
+    if resource.rules:
+        resource.rules(body, record)
+    if record is not None and body == body_of(resource, record.doc):
+        return record, None
+    now = utcnow()
+    action = "updated" if record is not None else "created"
+    if record is None:
+        record = resource.model(id=new_id(), created_at=now, version=1)
+        db.session.add(record)
+    else:
+        record.version = record.version + 1
+    for column, value in resource.columns(body).items():
+        setattr(record, column, value)
+    record.sort_name = sort_name(resource.names(body))
+    record.search_text = search_text(resource.searchable(body))
+    record.updated_at = now
+    record.doc = {
+        "id": record.id,
+        **body,
+        "version": record.version,
+        "created_at": rfc3339(record.created_at),
+        "updated_at": rfc3339(now),
+    }
+    db.session.flush()
+    _sync_children(resource, record, body, replace=action == "updated")
+    record_event(resource.name, record.id, record.version, action, actor, now, record.doc)
+    return record, action
+
+
+def _sync_children(resource: Resource, record, body: dict, *, replace: bool) -> None:
+    for children in resource.children:
+        parent = getattr(children.model, children.parent_column)
+        if replace:
+            db.session.execute(delete(children.model).where(parent == record.id))
+        rows = [{children.parent_column: record.id, **row} for row in children.rows(body)]
+        if rows:
+            db.session.execute(children.model.__table__.insert(), rows)
+
+
+def referrers(resource: Resource, record_id: str) -> list[str]:
+    """Labels of the collections that still name this record."""
+    return [
+        ref.label
+        for ref in resource.references
+        if db.session.scalar(select(exists().where(ref.column == record_id)))
+    ]
+
+
+def delete_record(resource: Resource, *, record, actor: str) -> None:
+    """Delete unless referenced (409); the history ends with a `deleted` entry."""
+    still = referrers(resource, record.id)
+    if still:
+        raise ApiError(
+            409,
+            f"This record is still referenced by {', '.join(still)}; "
+            "remove or re-point those first.",
+            title="Record in use",
+        )
+    if resource.on_delete:
+        resource.on_delete(record, actor)
+    for children in resource.children:
+        parent = getattr(children.model, children.parent_column)
+        db.session.execute(delete(children.model).where(parent == record.id))
+    version = record.version + 1
+    db.session.delete(record)
+    db.session.flush()
+    record_event(resource.name, record.id, version, "deleted", actor, utcnow(), None)
+
+
+def record_event(resource: str, record_id: str, version: int, action: str, actor: str, at, doc):
+    """Append to history, audit and feed; on PostgreSQL feed numbers commit in order."""
+    session = db.session()
+    transaction = session.get_transaction()
+    if (
+        session.get_bind().dialect.name == "postgresql"
+        and session.info.get("feed") is not transaction
+    ):
+        # Held to commit: a later sequence number cannot become visible before an earlier one.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+        session.info["feed"] = transaction
+    session.add(
+        RecordEvent(
+            resource=resource,
+            record_id=record_id,
+            version=version,
+            action=action,
+            actor=actor,
+            at=at,
+            snapshot=doc,
+        )
+    )

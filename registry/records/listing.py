@@ -1,0 +1,155 @@
+"""Lists: query-string validation, filters, search, sorts and keyset paging."""
+
+import base64
+import binascii
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import orjson
+from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import Select, select, tuple_
+
+from registry.errors import field_error
+from registry.extensions import db
+from registry.records.declaration import Resource
+from registry.search.text import like_pattern, query_words
+
+FORMATS = ("json", "csv", "ndjson", "xlsx")
+BASE_SORTS = ("updated_at", "created_at", "name")
+
+
+def sort_choices(resource: Resource) -> list[str]:
+    keys = [*BASE_SORTS, *resource.sorts]
+    return [p + k for k in keys for p in ("", "-")]
+
+
+def args_schema(resource: Resource, *, extra: dict | None = None) -> Schema:
+    """The query-string schema of a resource's list: paging, sort, search, export, filters."""
+    spec = {
+        "limit": fields.Integer(
+            load_default=50, validate=validate.Range(1, 500), metadata={"description": "1–500"}
+        ),
+        "cursor": fields.String(validate=validate.Length(max=2000)),
+        "sort": fields.String(
+            load_default="-updated_at", validate=validate.OneOf(sort_choices(resource))
+        ),
+        "q": fields.String(
+            validate=validate.Length(max=500),
+            metadata={"description": "Every word must occur in some searchable field."},
+        ),
+        "format": fields.String(load_default="json", validate=validate.OneOf(FORMATS)),
+        "delimiter": fields.String(load_default=",", validate=validate.OneOf([",", ";"])),
+        **{name: f.field for name, f in resource.filters.items()},
+        **(extra or {}),
+    }
+    return Schema.from_dict(spec, name=f"{resource.name.title()}ListArgs")(unknown=RAISE)
+
+
+def parse_args(schema: Schema, args) -> dict:
+    """Query-string values, each named in the 422 when it is wrong."""
+    raw = {}
+    for key in args:
+        values = args.getlist(key)
+        if len(values) > 1:
+            raise field_error(key, "Give this parameter once.")
+        if "\x00" in values[0]:
+            raise field_error(key, "NUL characters are not allowed.")
+        raw[key] = values[0]
+    return schema.load(raw)
+
+
+def sort_columns(resource: Resource, sort: str, args: dict) -> tuple[list, bool]:
+    key, descending = sort.lstrip("-"), sort.startswith("-")
+    model = resource.model
+    if key == "name":
+        cols = [model.sort_name]
+    elif key in ("updated_at", "created_at"):
+        cols = [getattr(model, key)]
+    else:
+        cols = resource.sorts[key](args)
+    return [*cols, model.id], descending
+
+
+def filtered(resource: Resource, args: dict) -> Select:
+    """SELECT of the matching rows, without order or paging."""
+    model = resource.model
+    stmt = select(model.doc, model.id)
+    for name, flt in resource.filters.items():
+        if args.get(name) is not None:
+            stmt = flt.apply(stmt, args[name])
+    words = query_words(args.get("q") or "")
+    if words and resource.search is not None:
+        stmt = resource.search(stmt, words)
+    else:
+        for word in words:
+            stmt = stmt.where(model.search_text.like(like_pattern(word), escape="\\"))
+    return stmt
+
+
+def _encode_cursor(sort: str, values: list) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    raw = orjson.dumps({"s": sort, "k": plain}, default=str)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str, cols: list) -> list:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        data = orjson.loads(raw)
+        if not isinstance(data, dict) or data.get("s") != sort:
+            raise ValueError("cursor of another sort")
+        values = data["k"]
+        if not isinstance(values, list) or len(values) != len(cols):
+            raise ValueError("cursor of another shape")
+        return [_typed(col, value) for col, value in zip(cols, values, strict=True)]
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        binascii.Error,
+        InvalidOperation,
+        orjson.JSONDecodeError,
+    ):
+        raise field_error(
+            "cursor", "Not a cursor of this list and sort; start again without it."
+        ) from None
+
+
+def _typed(col, value):
+    kind = col.type.python_type
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is Decimal:
+        return Decimal(str(value))
+    if not isinstance(value, kind):
+        raise ValueError("wrong type")
+    return value
+
+
+def page(resource: Resource, args: dict, limit: int) -> tuple[list[dict], str | None]:
+    """One keyset page: page 10,000 costs what page 1 costs."""
+    cols, descending = sort_columns(resource, args["sort"], args)
+    stmt = filtered(resource, args).add_columns(*cols)
+    if args.get("cursor"):
+        after = _decode_cursor(args["cursor"], args["sort"], cols)
+        key = tuple_(*cols)
+        stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
+    order = [c.desc() if descending else c.asc() for c in cols]
+    rows = db.session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = _encode_cursor(args["sort"], list(rows[-1][2:])) if more else None
+    return [row[0] for row in rows], cursor
+
+
+def every(resource: Resource, args: dict, batch: int = 1000) -> Iterator[dict]:
+    """Every matching record in sort order, fetched in keyset batches (constant memory)."""
+    args = {**args, "cursor": None}
+    while True:
+        docs, cursor = page(resource, args, batch)
+        yield from docs
+        db.session.rollback()  # let go of the snapshot between batches
+        if cursor is None:
+            return
+        args["cursor"] = cursor

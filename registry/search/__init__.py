@@ -1,0 +1,1 @@
+"""Search text: what a record can be found by."""

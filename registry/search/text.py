@@ -1,0 +1,175 @@
+"""Build and match the folded, romanised ``search_text`` column of registry records."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+__all__ = [
+    "FIELD_SEPARATOR",
+    "MAX_QUERY_WORDS",
+    "fold",
+    "like_pattern",
+    "query_words",
+    "record_matches",
+    "search_text",
+]
+
+# Query words never contain whitespace, and fold() turns every whitespace run
+# inside a value into a single space, so a match can never span two fields.
+FIELD_SEPARATOR = "\n"
+MAX_QUERY_WORDS = 20
+
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+# Letters that exist in Russian but not in Belarusian; a Cyrillic value without
+# any of them (or with і / ў) is treated as Belarusian-looking.
+_RUSSIAN_ONLY_RE = re.compile(r"[ищъ]")
+_BELARUSIAN_RE = re.compile(r"[іў]")
+_HANZI_RE = re.compile(r"[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+
+# Lower-case Cyrillic letters whose romanisation is the same in every variant.
+# Apostrophes (Belarusian/Ukrainian separators) are dropped like ъ and ь.
+_COMMON: dict[str, str] = {
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "д": "d",
+    "е": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "і": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "ч": "ch",
+    "ш": "sh",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ґ": "g",
+    "'": "",
+    "\u2019": "",
+    "\u02bc": "",
+}
+
+# Letters that differ between variants, in the order
+# (scholarly, simple, j-style, Belarusian BGN-style).
+_VARYING: dict[str, tuple[str, str, str, str]] = {
+    "г": ("g", "g", "g", "h"),
+    "ў": ("u", "u", "u", "w"),
+    "ё": ("e", "yo", "jo", "yo"),
+    "й": ("y", "i", "j", "y"),
+    "х": ("kh", "h", "h", "kh"),
+    "ц": ("ts", "c", "c", "ts"),
+    "щ": ("shch", "sch", "shch", "shch"),
+    "ю": ("yu", "iu", "ju", "yu"),
+    "я": ("ya", "ia", "ja", "ya"),
+    "є": ("ye", "ie", "je", "ye"),
+    "ї": ("yi", "i", "ji", "yi"),
+}
+
+
+def _table(column: int, g: str | None = None) -> dict[int, str]:
+    table = {ord(k): v for k, v in _COMMON.items()}
+    table.update({ord(k): v[column] for k, v in _VARYING.items()})
+    if g is not None:
+        table[ord("г")] = g
+    return table
+
+
+_SCHOLARLY = _table(0)  # zh kh ts ch sh shch yu ya y, ё→e
+_SIMPLE = _table(1)  # zh h c ch sh sch iu ia i, ё→yo
+_J_STYLE = _table(2)  # zh h c ch sh shch ju ja j, ё→jo
+_J_STYLE_BE = _table(2, g="h")  # as _J_STYLE, г→h (Belarusian national style)
+_BELARUSIAN = _table(3)  # г→h ў→w kh ts yu ya y, ё→yo (BGN/PCGN Belarusian)
+
+
+def _casefold(text: str) -> str:
+    """NFC-normalise, casefold and collapse whitespace (ё kept)."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    return " ".join(folded.split())
+
+
+def fold(text: str) -> str:
+    """Return ``text`` NFC-normalised and casefolded, ё→е, whitespace runs collapsed."""
+    return _casefold(text).replace("ё", "е")
+
+
+def _romanisations(base: str) -> list[str]:
+    """Romanise a casefolded value that contains Cyrillic (at most four variants)."""
+    if _BELARUSIAN_RE.search(base) or not _RUSSIAN_ONLY_RE.search(base):
+        tables = (_SCHOLARLY, _SIMPLE, _J_STYLE_BE, _BELARUSIAN)
+    else:
+        tables = (_SCHOLARLY, _SIMPLE, _J_STYLE)
+    return [base.translate(table) for table in tables]
+
+
+@lru_cache(maxsize=65536)
+def _pinyin(run: str) -> tuple[str, ...]:
+    """Toneless pinyin of one Hanzi run (pypinyin's phrase-aware choice)."""
+    return tuple(lazy_pinyin(run, style=Style.NORMAL))
+
+
+def _pinyin_fields(folded: str) -> list[str]:
+    """Pinyin of a folded value: syllables space-joined, and concatenated."""
+    spaced = _HANZI_RE.sub(lambda m: " " + " ".join(_pinyin(m.group())) + " ", folded)
+    joined = _HANZI_RE.sub(lambda m: "".join(_pinyin(m.group())), folded)
+    return [fold(spaced), fold(joined)]
+
+
+def search_text(values: Iterable[str | None]) -> str:
+    """Build the stored search column: folded values plus romanisations and pinyin."""
+    fields: dict[str, None] = {}
+    for value in values:
+        if not value:
+            continue
+        base = _casefold(value)
+        if not base:
+            continue
+        folded = base.replace("ё", "е")
+        fields[folded] = None
+        if _CYRILLIC_RE.search(base):
+            for variant in _romanisations(base):
+                fields[variant] = None
+        if _HANZI_RE.search(folded):
+            for variant in _pinyin_fields(folded):
+                fields[variant] = None
+    return FIELD_SEPARATOR.join(fields)
+
+
+def query_words(q: str) -> list[str]:
+    """Split a query into at most 20 distinct folded words, in order."""
+    words: dict[str, None] = {}
+    for raw in q.split():
+        word = fold(raw)
+        if word:
+            words[word] = None
+            if len(words) == MAX_QUERY_WORDS:
+                break
+    return list(words)
+
+
+def like_pattern(word: str) -> str:
+    r"""Return a ``LIKE`` pattern matching ``word`` anywhere (use with ESCAPE '\')."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def record_matches(values: Iterable[str | None], q: str) -> bool:
+    """Tell whether every query word is a substring of one search field (oracle)."""
+    fields = search_text(values).split(FIELD_SEPARATOR)
+    return all(any(word in field for field in fields) for word in query_words(q))

@@ -1,0 +1,93 @@
+"""App and client fixtures: every test gets a fresh database, on SQLite and on PostgreSQL."""
+
+import os
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from registry import create_app
+from registry.config import TestConfig
+from registry.extensions import db
+
+POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+ROLES = ("admin", "clerk", "integration", "procurement")
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    """Each database migrated once from empty; tests then start from a copy or a truncation."""
+    made = {}
+
+    def get(kind: str) -> str:
+        if kind not in made:
+            if kind == "sqlite":
+                url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
+            else:
+                url = POSTGRES_URL
+                _reset_postgres(url)
+            app = create_app(TestConfig(url))
+            with app.app_context():
+                upgrade()
+                db.engine.dispose()
+            made[kind] = url
+        return made[kind]
+
+    return get
+
+
+def _truncate_postgres(app) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables if t.name != "alembic_version")
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request, migrated, tmp_path):
+    template = migrated(request.param)
+    if request.param == "sqlite":
+        path = tmp_path / "registry.sqlite3"
+        shutil.copy(template.removeprefix("sqlite:///"), path)
+        return f"sqlite:///{path}"
+    return template
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(TestConfig(database_url))
+    if database_url.startswith("postgresql"):
+        _truncate_postgres(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def keys(app):
+    """A bearer header per role: keys["clerk"] -> {"Authorization": "Bearer …"}."""
+    from registry.auth import issue_key
+
+    headers = {}
+    with app.app_context():
+        for role in ROLES:
+            _, secret = issue_key(name=f"{role}-tester", role=role)
+            headers[role] = {"Authorization": f"Bearer {secret}"}
+        db.session.commit()
+    return headers

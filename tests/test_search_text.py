@@ -1,0 +1,145 @@
+"""Tests for registry.search.text: folding, romanisation, pinyin and LIKE patterns."""
+
+import re
+
+import pytest
+
+from registry.search.text import (
+    FIELD_SEPARATOR,
+    fold,
+    like_pattern,
+    query_words,
+    record_matches,
+    search_text,
+)
+
+CHONGQING = "重庆市第一人民医院"
+MINSK_HOSPITAL = "Минская областная клиническая больница"
+HEPATITIS_KIT = "Набор реагентов для выявления гепатита B"
+MINSK_REGION_BE = "Мінская вобласць"
+
+
+def _like(haystack: str, pattern: str) -> bool:
+    """Emulate SQL ``LIKE pattern ESCAPE '\\'`` (case-sensitive, like PostgreSQL)."""
+    regex = ""
+    chars = iter(pattern)
+    for char in chars:
+        if char == "\\":
+            regex += re.escape(next(chars))
+        elif char == "%":
+            regex += ".*"
+        elif char == "_":
+            regex += "."
+        else:
+            regex += re.escape(char)
+    return re.fullmatch(regex, haystack, flags=re.DOTALL) is not None
+
+
+def _sql_matches(values: list[str | None], q: str) -> bool:
+    stored = search_text(values)
+    return all(_like(stored, like_pattern(word)) for word in query_words(q))
+
+
+@pytest.mark.parametrize(
+    ("values", "q"),
+    [
+        ([CHONGQING], "chongqing"),
+        ([CHONGQING], "chong qing"),
+        ([CHONGQING], "Chongqing renmin"),
+        ([CHONGQING], "重庆"),
+        (["乙型肝炎病毒检测试剂盒"], "肝炎"),
+        ([MINSK_HOSPITAL], "minsk"),
+        ([HEPATITIS_KIT], "gepatit"),
+        (["минская"], "МИНСК"),
+        ([MINSK_HOSPITAL], "minskaya"),
+        ([MINSK_HOSPITAL], "minskaia"),
+        ([MINSK_HOSPITAL], "bolnitsa"),
+        ([MINSK_HOSPITAL], "bolnica"),
+        ([MINSK_REGION_BE], "minsk"),
+        ([MINSK_REGION_BE], "vobl"),
+        (["Гомельская вобласць"], "homel"),
+        (["Гомельская вобласць"], "gomel"),
+        (["Магілёўская вобласць"], "mahilyow"),
+        (["г. Жодино"], "zhodino"),
+        (["Щучин"], "shchuchin"),
+        (["Щучин"], "schuchin"),
+        (["Южный"], "yuzhny"),
+        (["Южный"], "juzhnyj"),
+        (["Королёв"], "korolev"),
+        (["Королёв"], "korolyov"),
+        (["Королёв"], "королев"),
+        (["Королев"], "королёв"),
+        (["Straße"], "STRASSE"),
+        ([None, "", "Hospital", MINSK_HOSPITAL], "hospital клиническая minsk"),
+        (["abc"], ""),
+        (["abc"], "   "),
+    ],
+)
+def test_matches(values: list[str | None], q: str) -> None:
+    assert record_matches(values, q)
+    assert _sql_matches(values, q)
+
+
+@pytest.mark.parametrize(
+    ("values", "q"),
+    [
+        (["abc", "def"], "cde"),
+        ([MINSK_HOSPITAL], "minsk gomel"),
+        ([CHONGQING], "beijing"),
+        ([MINSK_HOSPITAL], "минскаяобластная"),
+        ([], "a"),
+        ([None, ""], "a"),
+    ],
+)
+def test_does_not_match(values: list[str | None], q: str) -> None:
+    assert not record_matches(values, q)
+    assert not _sql_matches(values, q)
+
+
+def test_words_are_anded() -> None:
+    values = ["Минская областная больница", "Minsk"]
+    assert record_matches(values, "minsk больница")
+    assert not record_matches(values, "minsk поликлиника")
+
+
+def test_fold() -> None:
+    assert fold("  Ёлка\tМИНСК\n\u00a0Straße ") == "елка минск strasse"
+    assert fold("И\u0306") == "й"  # decomposed й is NFC-composed
+
+
+def test_search_text_fields() -> None:
+    stored = search_text(["Минск", "минск", None, "  ", CHONGQING])
+    fields = stored.split(FIELD_SEPARATOR)
+    assert fields[0] == "минск"
+    assert "minsk" in fields
+    assert len(fields) == len(set(fields))
+    assert "chong qing shi di yi ren min yi yuan" in fields
+    assert "chongqingshidiyirenminyiyuan" in fields
+    assert all(field and "\n" not in field for field in fields)
+    assert search_text([None, ""]) == ""
+
+
+def test_romanisation_variant_count_is_small() -> None:
+    stored = search_text(["Щёлковская хирургическая юношеская йога-ячейка"])
+    assert len(stored.split(FIELD_SEPARATOR)) <= 5
+
+
+def test_query_words() -> None:
+    assert query_words("  Минск  минск MINSK  重庆abc ") == [
+        "минск",
+        "minsk",
+        "重庆abc",
+    ]
+    assert query_words("") == []
+    words = query_words(" ".join(f"w{i}" for i in range(30)))
+    assert words == [f"w{i}" for i in range(20)]
+
+
+def test_like_pattern_escapes() -> None:
+    assert like_pattern("100%") == "%100\\%%"
+    assert like_pattern("a_b") == "%a\\_b%"
+    assert like_pattern("a\\b") == "%a\\\\b%"
+    assert _like("x 100% y", like_pattern("100%"))
+    assert not _like("x 1000 y", like_pattern("100%"))
+    assert _like("a_b", like_pattern("a_b"))
+    assert not _like("axb", like_pattern("a_b"))
