@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from registry import create_app
 from registry.config import TestConfig
@@ -16,26 +16,39 @@ DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 ROLES = ("admin", "clerk", "integration", "procurement")
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _private_postgres(url: str) -> tuple[str, callable]:
+    """A database of this test run's own, so that runs side by side never meet."""
+    base = make_url(url)
+    name = f"{base.database}_run{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(
+            text(
+                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
+            )
+        )
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session")
 def migrated(tmp_path_factory):
     """Each database migrated once from empty; tests then start from a copy or a truncation."""
-    made = {}
+    made, cleanups = {}, []
 
     def get(kind: str) -> str:
         if kind not in made:
             if kind == "sqlite":
                 url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite3'}"
             else:
-                url = POSTGRES_URL
-                _reset_postgres(url)
+                url, drop = _private_postgres(POSTGRES_URL)
+                cleanups.append(drop)
             app = create_app(TestConfig(url))
             with app.app_context():
                 upgrade()
@@ -43,7 +56,9 @@ def migrated(tmp_path_factory):
             made[kind] = url
         return made[kind]
 
-    return get
+    yield get
+    for cleanup in cleanups:
+        cleanup()
 
 
 def _truncate_postgres(app) -> None:
