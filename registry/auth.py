@@ -90,15 +90,15 @@ def _find_key(secret: str) -> ApiKey | None:
     return key
 
 
-def _touch(key: ApiKey) -> None:
+def _touch(key_id: str, last_used: datetime | None) -> None:
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
+    if last_used is None or now - last_used >= LAST_USED_GRANULARITY:
         # Reads must not become writes: at most one small update a minute per key, on its own
         # connection so that the request's transaction stays read-only; best effort.
         try:
             with db.engine.begin() as connection:
                 connection.execute(
-                    update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now)
+                    update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now)
                 )
         except OperationalError:
             pass
@@ -122,7 +122,10 @@ def authorize() -> None:
             headers={"WWW-Authenticate": 'Bearer realm="registry"'},
         )
     g.role, g.actor, g.key_id = key.role, key.name, key.id
-    _touch(key)
+    last_used = key.last_used_at
+    # End the lookup's transaction: on SQLite a write request's BEGIN IMMEDIATE holds the lock.
+    db.session.rollback()
+    _touch(g.key_id, last_used)
     if view is None:
         return  # the router answers 404 or 405 next
     if g.role not in PERMISSIONS.get(capability or "admin", PERMISSIONS["admin"]):

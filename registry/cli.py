@@ -2,14 +2,15 @@
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from registry.auth import ROLES, ApiKey, issue_key
 from registry.extensions import db
 from registry.records.model import rfc3339, utcnow
 
-keys_cli = click.Group("keys", help="Manage API keys.")
-demo_cli = click.Group("demo", help="Demo data.")
+keys_cli = AppGroup("keys", help="Manage API keys.")
+demo_cli = AppGroup("demo", help="Demo data.")
 
 
 @keys_cli.command("create")

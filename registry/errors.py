@@ -8,6 +8,7 @@ import orjson
 from flask import Flask, Response
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("registry.errors")
@@ -139,6 +140,11 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 413:
             detail = "The request body is larger than this endpoint accepts."
         return problem(error.code or 500, detail, headers=headers)
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError):
+        # Another writer changed the record between our read and our UPDATE ... WHERE version.
+        return problem(412, "The record changed meanwhile; fetch it again and reapply.")
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):

@@ -4,7 +4,6 @@ import functools
 
 from flask import Blueprint, Response, g, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from registry.auth import requires
 from registry.errors import ApiError
@@ -43,11 +42,7 @@ def transaction(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         response = view(*args, **kwargs)
-        try:
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            raise ApiError(412, "The record changed meanwhile; fetch it again.") from None
+        db.session.commit()
         return response
 
     return wrapper

@@ -1,0 +1,114 @@
+"""The shared lifecycle on institutions: ETags, merge patch, versions, history, delete."""
+
+from tests.builders import institution, post
+
+URL = "/api/v1/institutions"
+
+
+def test_etag_and_conditional_get(client, keys):
+    rec = post(client, URL, institution(), keys["clerk"])
+    url = f"{URL}/{rec['id']}"
+    response = client.get(url, headers={**keys["clerk"], "If-None-Match": '"1"'})
+    assert response.status_code == 304
+    assert response.headers["ETag"] == '"1"'
+    assert client.get(url, headers={**keys["clerk"], "If-None-Match": '"2"'}).status_code == 200
+
+
+def test_merge_patch(client, keys):
+    rec = post(
+        client,
+        URL,
+        institution(city="Борисов", email="a@example.by", names={"ru": "Старое", "en": "Old"}),
+        keys["clerk"],
+    )
+    url = f"{URL}/{rec['id']}"
+    patch = {"names": {"en": "New", "ru": None}, "email": None, "id": "ignored", "version": 99}
+    response = client.patch(
+        url, json=patch, headers=keys["clerk"], content_type="application/merge-patch+json"
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["names"] == {"en": "New"}
+    assert "email" not in body and body["city"] == "Борисов"
+    assert body["version"] == 2 and body["id"] == rec["id"]
+    assert response.headers["ETag"] == '"2"'
+
+
+def test_patch_without_change_keeps_version(client, keys):
+    rec = post(client, URL, institution(), keys["clerk"])
+    response = client.patch(f"{URL}/{rec['id']}", json={"kind": rec["kind"]}, headers=keys["clerk"])
+    assert response.status_code == 200
+    assert response.get_json()["version"] == 1
+    history = client.get(f"{URL}/{rec['id']}/history", headers=keys["clerk"]).get_json()
+    assert len(history["items"]) == 1
+
+
+def test_patch_validates_and_writes_nothing(client, keys):
+    rec = post(client, URL, institution(), keys["clerk"])
+    url = f"{URL}/{rec['id']}"
+    response = client.patch(url, json={"kind": "spa", "colour": 1}, headers=keys["clerk"])
+    assert response.status_code == 422
+    assert {e["field"] for e in response.get_json()["errors"]} >= {"colour"}
+    assert client.get(url, headers=keys["clerk"]).get_json() == rec
+
+
+def test_if_match(client, keys):
+    rec = post(client, URL, institution(), keys["clerk"])
+    url = f"{URL}/{rec['id']}"
+    stale = client.patch(url, json={"city": "Слуцк"}, headers={**keys["clerk"], "If-Match": '"7"'})
+    assert stale.status_code == 412
+    assert stale.mimetype == "application/problem+json"
+    assert client.get(url, headers=keys["clerk"]).get_json()["version"] == 1
+    fresh = client.patch(url, json={"city": "Слуцк"}, headers={**keys["clerk"], "If-Match": '"1"'})
+    assert fresh.status_code == 200
+    gone = client.delete(url, headers={**keys["clerk"], "If-Match": '"1"'})
+    assert gone.status_code == 412
+    assert client.delete(url, headers={**keys["clerk"], "If-Match": '"2"'}).status_code == 204
+
+
+def test_history_and_delete(client, keys):
+    rec = post(client, URL, institution(), keys["clerk"])
+    url = f"{URL}/{rec['id']}"
+    client.patch(url, json={"city": "Жодино"}, headers=keys["admin"])
+    assert client.delete(url, headers=keys["clerk"]).status_code == 204
+    assert client.get(url, headers=keys["clerk"]).status_code == 404
+    assert client.delete(url, headers=keys["clerk"]).status_code == 404
+    items = client.get(f"{url}/history", headers=keys["procurement"]).get_json()["items"]
+    assert [(i["version"], i["action"], i["actor"]) for i in items] == [
+        (1, "created", "clerk-tester"),
+        (2, "updated", "admin-tester"),
+        (3, "deleted", "clerk-tester"),
+    ]
+    assert items[1]["record"]["city"] == "Жодино" and items[2]["record"] is None
+    assert items[0]["at"].endswith("Z")
+
+
+def test_malformed_and_unknown_ids_are_404(client, keys):
+    for url in (
+        f"{URL}/not-a-uuid",
+        f"{URL}/00000000-0000-4000-8000-000000000000",
+        f"{URL}/not-a-uuid/history",
+    ):
+        response = client.get(url, headers=keys["clerk"])
+        assert response.status_code == 404
+        assert response.mimetype == "application/problem+json"
+
+
+def test_change_feed_and_audit(client, keys):
+    rec = post(client, URL, institution(), keys["clerk"])
+    client.patch(f"{URL}/{rec['id']}", json={"city": "Клецк"}, headers=keys["clerk"])
+    client.delete(f"{URL}/{rec['id']}", headers=keys["clerk"])
+    feed = client.get("/api/v1/changes?since=0", headers=keys["integration"]).get_json()
+    assert [(i["resource"], i["id"], i["action"], i["version"]) for i in feed["items"]] == [
+        ("institutions", rec["id"], "created", 1),
+        ("institutions", rec["id"], "updated", 2),
+        ("institutions", rec["id"], "deleted", 3),
+    ]
+    assert feed["next_since"] == feed["items"][-1]["seq"]
+    empty = client.get(f"/api/v1/changes?since={feed['next_since']}", headers=keys["admin"])
+    assert empty.get_json() == {"items": [], "next_since": feed["next_since"]}
+    audit = client.get("/api/v1/audit", headers=keys["admin"]).get_json()
+    assert [i["action"] for i in audit["items"]] == ["deleted", "updated", "created"]
+    assert audit["items"][0]["actor"] == "clerk-tester"
+    for bad in ("since=-1", "since=abc", "limit=0"):
+        assert client.get(f"/api/v1/changes?{bad}", headers=keys["admin"]).status_code == 422
