@@ -22,7 +22,7 @@ run: migrate
 	  echo; echo "No admin key exists yet. Make one (the secret is the last line it prints):"; \
 	  echo "  $(FLASK) keys create --name admin --role admin"; echo; }
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --no-control-socket --workers $(WORKERS) \
-	  --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	  --bind $(HOST):$(PORT) wsgi:app
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -q

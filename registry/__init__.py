@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from registry import auth, database
+from registry import auth, database, limits
 from registry.api import register_api
 from registry.cli import register_cli
 from registry.config import Config
@@ -31,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
     database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     auth.init_app(app)
+    limits.init_app(app)
     register_ops(app)
     register_api(app)
     register_error_handlers(app)

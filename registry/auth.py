@@ -108,7 +108,12 @@ def authorize() -> None:
     """before_request: who is calling, and may they call this endpoint?"""
     view = current_app.view_functions.get(request.endpoint or "")
     capability = getattr(view, "capability", None)
-    if capability == "public" or request.endpoint in PUBLIC_ENDPOINTS:
+    # CORS preflights carry no credentials; Flask answers them with Allow and no data.
+    if (
+        capability == "public"
+        or request.endpoint in PUBLIC_ENDPOINTS
+        or request.method == "OPTIONS"
+    ):
         g.role, g.actor, g.key_id = "anonymous", "anonymous", None
         return
     if not request.path.startswith("/api/"):

@@ -29,6 +29,8 @@ class Config:
 class TestConfig(Config):
     """Tests: the database comes from the fixture, limits are generous unless a test sets them."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, database_url: str) -> None:
         super().__init__()
         self.TESTING = True

@@ -50,6 +50,13 @@ def _finish(response: Response) -> Response:
     if origin and origin in origins:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Vary"] = "Origin"
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Location, Link, Retry-After"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key"
+            )
+            response.headers["Access-Control-Max-Age"] = "600"
     if log.isEnabledFor(logging.INFO):
         # Structured, and never the Authorization header or a body.
         log.info(
