@@ -1,11 +1,12 @@
 """A TCP proxy a test can sever and restore: the app's link to its database, cut on demand."""
 
+import contextlib
 import socket
 import threading
 
 
 class SeverableProxy:
-    """Forwards 127.0.0.1:<port> to a target; `sever()` drops every link and black-holes new ones."""
+    """Forwards 127.0.0.1:<port> to a target; `sever()` drops every link, black-holes new ones."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -45,20 +46,16 @@ class SeverableProxy:
                 sink.sendall(data)
         except OSError:
             pass
-        for s in (source, sink):
-            try:
-                s.close()
-            except OSError:
-                pass
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.close()
 
     def sever(self) -> None:
         self.severed.set()
         with self.lock:
             for link in self.links:
-                try:
+                with contextlib.suppress(OSError):
                     link.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 link.close()
             self.links.clear()
 
