@@ -25,6 +25,7 @@ ERRORS = {
     "429": "Rate limit; see Retry-After",
     "503": "Database unreachable",
 }
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXTRA_PATHS: list[tuple[str, dict]] = []  # (path, operations) added by other modules
 
 
@@ -86,7 +87,15 @@ def _resource_paths(spec: APISpec, resource) -> None:
                 "summary": f"List, search or export {resource.name}",
                 "parameters": [{"in": "query", "schema": list_args}],
                 "responses": {
-                    "200": {"description": "A page, or an export", "content": json_content(page)},
+                    "200": {
+                        "description": "A page, or with `format=` an export of every match",
+                        "content": {
+                            **json_content(page),
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                            XLSX: {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
                     **errors_for(422, *common),
                 },
             },
