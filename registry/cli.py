@@ -55,6 +55,16 @@ def has_admin() -> None:
     raise SystemExit(0 if found else 1)
 
 
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Record the 2023 road map meetings and generated listings; a second run adds nothing."""
+    from registry import demo  # needs every resource declared, so only once the app is built
+
+    created = demo.load()
+    summary = ", ".join(f"{count} {name}" for name, count in created.items())
+    click.echo(f"Demo data loaded; created {summary}.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(demo_cli)

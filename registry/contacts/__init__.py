@@ -1,0 +1,1 @@
+"""Contacts: people at institutions, whose personal data is shown and erased with care."""

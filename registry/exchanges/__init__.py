@@ -1,0 +1,1 @@
+"""Exchanges: meetings, visits, calls and the other contacts between the two sides."""

@@ -1,0 +1,1 @@
+"""Partnerships: a tie between a Minsk-region institution and a Chongqing one."""

@@ -1,0 +1,65 @@
+"""Contact bodies (contract §3, Contacts)."""
+
+from marshmallow import Schema, ValidationError, fields, post_load
+
+from registry import reference
+from schemas.common import (
+    Date,
+    Email,
+    Id,
+    Phone,
+    RecordSchema,
+    StrictBoolean,
+    e164,
+    names,
+    text,
+)
+from schemas.cooperation import codes, distinct_list
+
+
+class Language(fields.String):
+    """ISO 639-1, e.g. ru, be, zh."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs).lower()
+        if not reference.is_language(value):
+            raise ValidationError("Not an ISO 639-1 language code (e.g. ru, be, en, zh).")
+        return value
+
+
+class MessengersSchema(Schema):
+    wechat = text()
+    telegram = text()
+
+
+class ConsentSchema(Schema):
+    given = StrictBoolean(required=True)
+    recorded_on = Date()
+
+
+class ContactSchema(RecordSchema):
+    institution_id = Id(required=True)
+    full_name = names(required=True)
+    position = text()
+    roles = codes(reference.CONTACT_ROLES)
+    languages = distinct_list(Language())
+    email = Email()
+    phone = Phone(metadata={"description": "E.164, given in international form (+375 …, +86 …)"})
+    messengers = fields.Nested(MessengersSchema)
+    consent = fields.Nested(
+        ConsentSchema,
+        metadata={
+            "description": "Without given: true, only admin and clerk keys see e-mail, "
+            "phone and messengers"
+        },
+    )
+
+    @post_load
+    def phone_e164(self, data, **kwargs):
+        # A person may be reached in any country, so no national form is guessed.
+        if data.get("phone"):
+            data["phone"] = e164(data["phone"], None)
+        return data
+
+
+contact_schema = ContactSchema()
