@@ -16,10 +16,10 @@ DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 ROLES = ("admin", "clerk", "integration", "procurement")
 
 
-def _private_postgres(url: str) -> tuple[str, callable]:
+def _private_postgres(url: str, purpose: str = "run") -> tuple[str, callable]:
     """A database of this test run's own, so that runs side by side never meet."""
     base = make_url(url)
-    name = f"{base.database}_run{os.getpid()}"
+    name = f"{base.database}_{purpose}{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
