@@ -25,7 +25,8 @@ def _private_postgres(url: str, purpose: str = "run") -> tuple[str, callable]:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(
             text(
-                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
+                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+                "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
             )
         )
 
