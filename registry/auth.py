@@ -80,12 +80,16 @@ def _bearer_secret() -> str | None:
     return secret.strip()
 
 
-def _find_key(secret: str) -> ApiKey | None:
+_KEY_COLUMNS = (ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.secret_hash, ApiKey.last_used_at)
+
+
+def _find_key(secret: str):
+    """The active key with this secret (a plain row: every request pays for this lookup)."""
     digest = hash_secret(secret)
-    key = db.session.scalar(select(ApiKey).where(ApiKey.secret_hash == digest))
-    if key is None or key.revoked_at is not None:
-        return None
-    if not hmac.compare_digest(key.secret_hash, digest):
+    key = db.session.execute(
+        select(*_KEY_COLUMNS).where(ApiKey.secret_hash == digest, ApiKey.revoked_at.is_(None))
+    ).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, digest):
         return None
     return key
 
