@@ -4,9 +4,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 4
+# Seconds a request may run before gunicorn restarts its worker: imports take minutes.
+TIMEOUT ?= 600
 FLASK := $(BIN)/flask --app registry
 
-.PHONY: run test lint fuzz bench load migrate
+.PHONY: run test lint fuzz bench bench-import load migrate
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -21,7 +23,9 @@ run: migrate
 	@$(FLASK) keys has-admin 2>/dev/null || { \
 	  echo; echo "No admin key exists yet. Make one (the secret is the last line it prints):"; \
 	  echo "  $(FLASK) keys create --name admin --role admin"; echo; }
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --no-control-socket --workers $(WORKERS) \
+	rm -rf instance/metrics && mkdir -p instance/metrics
+	PROMETHEUS_MULTIPROC_DIR=instance/metrics HOST=$(HOST) PORT=$(PORT) \
+	  $(BIN)/gunicorn --no-control-socket --workers $(WORKERS) --timeout $(TIMEOUT) \
 	  --bind $(HOST):$(PORT) wsgi:app
 
 test: $(BIN)/.installed
@@ -35,6 +39,10 @@ fuzz: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.import_bench
+
+bench-import: $(BIN)/.installed
+	$(BIN)/python -m bench.import_bench
 
 load: $(BIN)/.installed
 	$(BIN)/python -m bench.load

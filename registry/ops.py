@@ -1,13 +1,21 @@
 """Operations: health, readiness, Prometheus metrics, access logs and response headers."""
 
 import logging
+import os
 import time
 
 import orjson
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -108,4 +116,9 @@ def register_ops(app: Flask) -> None:
     @requires("public")
     def metrics():
         """Prometheus text format."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Under gunicorn every worker counts apart; sum them all for one scrape.
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
