@@ -8,6 +8,7 @@ from registry.auth import ROLES, ApiKey, issue_key, requires
 from registry.errors import ApiError
 from registry.extensions import db
 from registry.jsonio import json_response
+from registry.openapi import document, errors_for, json_content
 from registry.records.body import json_body, normalise
 from registry.records.model import rfc3339, utcnow
 
@@ -38,7 +39,54 @@ def key_view(key: ApiKey) -> dict:
     }
 
 
+KEY_LIST = {
+    "type": "object",
+    "properties": {
+        "items": {"type": "array", "items": KeySchema},
+        "next_cursor": {"type": "string", "nullable": True},
+    },
+}
+KEY_ID = {
+    "in": "path",
+    "name": "key_id",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+}
+OPERATIONS = {
+    "/api/v1/keys": {
+        "post": {
+            "tags": ["keys"],
+            "summary": "Issue a key; the secret `key` is in this response only",
+            "requestBody": {"required": True, "content": json_content(KeySchema)},
+            "responses": {
+                "201": {"description": "The new key", "content": json_content(KeySchema)},
+                **errors_for(400, 401, 403, 413, 415, 422, 429, 503),
+            },
+        },
+        "get": {
+            "tags": ["keys"],
+            "summary": "Every key, without secrets",
+            "responses": {
+                "200": {"description": "Keys", "content": json_content(KEY_LIST)},
+                **errors_for(401, 403, 429, 503),
+            },
+        },
+    },
+    "/api/v1/keys/{key_id}": {
+        "delete": {
+            "tags": ["keys"],
+            "summary": "Revoke a key",
+            "parameters": [KEY_ID],
+            "responses": {"204": {"description": "Revoked"}, **errors_for(401, 403, 404, 429, 503)},
+        }
+    },
+}
+
+
 def register_keys(blueprint: Blueprint) -> None:
+    for path, operations in OPERATIONS.items():
+        document(path, operations)
+
     @blueprint.post("/keys")
     @requires("admin")
     def create_key():

@@ -29,6 +29,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXTRA_PATHS: list[tuple[str, dict]] = []  # (path, operations) added by other modules
 
 
+def document(path: str, operations: dict) -> None:
+    """Add an endpoint outside the declared resources to the document (once per path)."""
+    if all(known != path for known, _ in EXTRA_PATHS):
+        EXTRA_PATHS.append((path, operations))
+
+
 class ProblemSchema(Schema):
     type = fields.String()
     title = fields.String()
@@ -239,6 +245,36 @@ def register_openapi(app: Flask, blueprint: Blueprint) -> None:
         static_url_path="/api/v1/docs/assets",
     )
     app.register_blueprint(assets)
+
+    document(
+        "/api/v1/openapi.json",
+        {
+            "get": {
+                "tags": ["meta"],
+                "summary": "This document",
+                "security": [],
+                "responses": {
+                    "200": {"description": "OpenAPI 3", "content": json_content({"type": "object"})}
+                },
+            }
+        },
+    )
+    document(
+        "/api/v1/docs",
+        {
+            "get": {
+                "tags": ["meta"],
+                "summary": "Interactive documentation (served locally)",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "HTML",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
 
     @blueprint.get("/openapi.json")
     @requires("public")
