@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 05:13:27.246193
+Create Date: 2026-11-28 05:21:20.614864
 
 """
 from alembic import op
@@ -82,6 +82,25 @@ def upgrade():
         batch_op.create_index('ix_record_events_record', ['resource', 'record_id', 'version'], unique=False)
         batch_op.create_index('ix_record_events_resource', ['resource', 'seq'], unique=False)
 
+    op.create_table('contacts',
+    sa.Column('institution_id', sa.String(length=36), nullable=False),
+    sa.Column('public_search_text', sa.Text(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('doc', sa.JSON(), nullable=False),
+    sa.Column('sort_name', sa.String(length=300), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_contacts_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
+    )
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.create_index('ix_contacts_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contacts_institution_id'), ['institution_id'], unique=False)
+        batch_op.create_index('ix_contacts_sort_name', ['sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_contacts_updated', ['updated_at', 'id'], unique=False)
+
     op.create_table('institution_identifiers',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('institution_id', sa.String(length=36), nullable=False),
@@ -103,11 +122,205 @@ def upgrade():
     with op.batch_alter_table('institution_specialties', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_institution_specialties_specialty'), ['specialty'], unique=False)
 
+    op.create_table('partnerships',
+    sa.Column('minsk_institution_id', sa.String(length=36), nullable=False),
+    sa.Column('chongqing_institution_id', sa.String(length=36), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('doc', sa.JSON(), nullable=False),
+    sa.Column('sort_name', sa.String(length=300), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['chongqing_institution_id'], ['institutions.id'], name=op.f('fk_partnerships_chongqing_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['minsk_institution_id'], ['institutions.id'], name=op.f('fk_partnerships_minsk_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_partnerships'))
+    )
+    with op.batch_alter_table('partnerships', schema=None) as batch_op:
+        batch_op.create_index('ix_partnerships_chongqing', ['chongqing_institution_id'], unique=False)
+        batch_op.create_index('ix_partnerships_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_partnerships_minsk', ['minsk_institution_id'], unique=False)
+        batch_op.create_index('ix_partnerships_sort_name', ['sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_partnerships_status', ['status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_partnerships_updated', ['updated_at', 'id'], unique=False)
+        batch_op.create_index('uq_partnerships_open_pair', ['minsk_institution_id', 'chongqing_institution_id'], unique=True, sqlite_where=sa.text("status <> 'terminated'"), postgresql_where=sa.text("status <> 'terminated'"))
+
+    op.create_table('reagents',
+    sa.Column('supplier_id', sa.String(length=36), nullable=False),
+    sa.Column('supplier_country', sa.String(length=2), nullable=False),
+    sa.Column('category', sa.String(length=32), nullable=False),
+    sa.Column('catalog_number', sa.String(length=64), nullable=False),
+    sa.Column('origin_country', sa.String(length=2), nullable=True),
+    sa.Column('availability', sa.String(length=16), nullable=True),
+    sa.Column('registration_valid_until', sa.Date(), nullable=True),
+    sa.Column('price_currency', sa.String(length=3), nullable=True),
+    sa.Column('price_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('doc', sa.JSON(), nullable=False),
+    sa.Column('sort_name', sa.String(length=300), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['supplier_id'], ['institutions.id'], name=op.f('fk_reagents_supplier_id_institutions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reagents')),
+    sa.UniqueConstraint('supplier_id', 'catalog_number', name='uq_reagents_catalog_number')
+    )
+    with op.batch_alter_table('reagents', schema=None) as batch_op:
+        batch_op.create_index('ix_reagents_category', ['category', 'updated_at', 'id'], unique=False)
+        batch_op.create_index('ix_reagents_category_price', ['category', 'price_currency', 'price_amount', 'id'], unique=False)
+        batch_op.create_index('ix_reagents_category_registration', ['category', 'registration_valid_until'], unique=False)
+        batch_op.create_index('ix_reagents_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_reagents_price', ['price_currency', 'price_amount', 'id'], unique=False)
+        batch_op.create_index('ix_reagents_registration', ['registration_valid_until'], unique=False)
+        batch_op.create_index('ix_reagents_sort_name', ['sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_reagents_updated', ['updated_at', 'id'], unique=False)
+
+    op.create_table('contact_languages',
+    sa.Column('contact_id', sa.String(length=36), nullable=False),
+    sa.Column('language', sa.String(length=2), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_contact_languages_contact_id_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contact_id', 'language', name=op.f('pk_contact_languages'))
+    )
+    with op.batch_alter_table('contact_languages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_languages_language'), ['language'], unique=False)
+
+    op.create_table('contact_roles',
+    sa.Column('contact_id', sa.String(length=36), nullable=False),
+    sa.Column('role', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_contact_roles_contact_id_contacts'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contact_id', 'role', name=op.f('pk_contact_roles'))
+    )
+    with op.batch_alter_table('contact_roles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contact_roles_role'), ['role'], unique=False)
+
+    op.create_table('exchanges',
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('last_day', sa.Date(), nullable=False),
+    sa.Column('partnership_id', sa.String(length=36), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('doc', sa.JSON(), nullable=False),
+    sa.Column('sort_name', sa.String(length=300), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['partnership_id'], ['partnerships.id'], name=op.f('fk_exchanges_partnership_id_partnerships')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchanges'))
+    )
+    with op.batch_alter_table('exchanges', schema=None) as batch_op:
+        batch_op.create_index('ix_exchanges_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_exchanges_dates', ['starts_on', 'last_day'], unique=False)
+        batch_op.create_index('ix_exchanges_kind', ['kind', 'updated_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchanges_partnership_id'), ['partnership_id'], unique=False)
+        batch_op.create_index('ix_exchanges_sort_name', ['sort_name', 'id'], unique=False)
+        batch_op.create_index('ix_exchanges_updated', ['updated_at', 'id'], unique=False)
+
+    op.create_table('partnership_areas',
+    sa.Column('partnership_id', sa.String(length=36), nullable=False),
+    sa.Column('area', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['partnership_id'], ['partnerships.id'], name=op.f('fk_partnership_areas_partnership_id_partnerships'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('partnership_id', 'area', name=op.f('pk_partnership_areas'))
+    )
+    with op.batch_alter_table('partnership_areas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_partnership_areas_area'), ['area'], unique=False)
+
+    op.create_table('reagent_substitutes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('reagent_id', sa.String(length=36), nullable=False),
+    sa.Column('product', sa.String(length=300), nullable=False),
+    sa.Column('manufacturer', sa.String(length=300), nullable=False),
+    sa.Column('country', sa.String(length=2), nullable=True),
+    sa.Column('manufacturer_key', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['reagent_id'], ['reagents.id'], name=op.f('fk_reagent_substitutes_reagent_id_reagents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reagent_substitutes'))
+    )
+    with op.batch_alter_table('reagent_substitutes', schema=None) as batch_op:
+        batch_op.create_index('ix_reagent_substitutes_manufacturer', ['manufacturer_key', 'reagent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reagent_substitutes_reagent_id'), ['reagent_id'], unique=False)
+
+    op.create_table('exchange_contacts',
+    sa.Column('exchange_id', sa.String(length=36), nullable=False),
+    sa.Column('contact_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['exchange_id'], ['exchanges.id'], name=op.f('fk_exchange_contacts_exchange_id_exchanges'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('exchange_id', 'contact_id', name=op.f('pk_exchange_contacts'))
+    )
+    with op.batch_alter_table('exchange_contacts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_contacts_contact_id'), ['contact_id'], unique=False)
+
+    op.create_table('exchange_institutions',
+    sa.Column('exchange_id', sa.String(length=36), nullable=False),
+    sa.Column('institution_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['exchange_id'], ['exchanges.id'], name=op.f('fk_exchange_institutions_exchange_id_exchanges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_exchange_institutions_institution_id_institutions')),
+    sa.PrimaryKeyConstraint('exchange_id', 'institution_id', name=op.f('pk_exchange_institutions'))
+    )
+    with op.batch_alter_table('exchange_institutions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_institutions_institution_id'), ['institution_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('exchange_institutions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_institutions_institution_id'))
+
+    op.drop_table('exchange_institutions')
+    with op.batch_alter_table('exchange_contacts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_contacts_contact_id'))
+
+    op.drop_table('exchange_contacts')
+    with op.batch_alter_table('reagent_substitutes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reagent_substitutes_reagent_id'))
+        batch_op.drop_index('ix_reagent_substitutes_manufacturer')
+
+    op.drop_table('reagent_substitutes')
+    with op.batch_alter_table('partnership_areas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_partnership_areas_area'))
+
+    op.drop_table('partnership_areas')
+    with op.batch_alter_table('exchanges', schema=None) as batch_op:
+        batch_op.drop_index('ix_exchanges_updated')
+        batch_op.drop_index('ix_exchanges_sort_name')
+        batch_op.drop_index(batch_op.f('ix_exchanges_partnership_id'))
+        batch_op.drop_index('ix_exchanges_kind')
+        batch_op.drop_index('ix_exchanges_dates')
+        batch_op.drop_index('ix_exchanges_created')
+
+    op.drop_table('exchanges')
+    with op.batch_alter_table('contact_roles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_roles_role'))
+
+    op.drop_table('contact_roles')
+    with op.batch_alter_table('contact_languages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contact_languages_language'))
+
+    op.drop_table('contact_languages')
+    with op.batch_alter_table('reagents', schema=None) as batch_op:
+        batch_op.drop_index('ix_reagents_updated')
+        batch_op.drop_index('ix_reagents_sort_name')
+        batch_op.drop_index('ix_reagents_registration')
+        batch_op.drop_index('ix_reagents_price')
+        batch_op.drop_index('ix_reagents_created')
+        batch_op.drop_index('ix_reagents_category_registration')
+        batch_op.drop_index('ix_reagents_category_price')
+        batch_op.drop_index('ix_reagents_category')
+
+    op.drop_table('reagents')
+    with op.batch_alter_table('partnerships', schema=None) as batch_op:
+        batch_op.drop_index('uq_partnerships_open_pair', sqlite_where=sa.text("status <> 'terminated'"), postgresql_where=sa.text("status <> 'terminated'"))
+        batch_op.drop_index('ix_partnerships_updated')
+        batch_op.drop_index('ix_partnerships_status')
+        batch_op.drop_index('ix_partnerships_sort_name')
+        batch_op.drop_index('ix_partnerships_minsk')
+        batch_op.drop_index('ix_partnerships_created')
+        batch_op.drop_index('ix_partnerships_chongqing')
+
+    op.drop_table('partnerships')
     with op.batch_alter_table('institution_specialties', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_institution_specialties_specialty'))
 
@@ -116,6 +329,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_institution_identifiers_institution_id'))
 
     op.drop_table('institution_identifiers')
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_updated')
+        batch_op.drop_index('ix_contacts_sort_name')
+        batch_op.drop_index(batch_op.f('ix_contacts_institution_id'))
+        batch_op.drop_index('ix_contacts_created')
+
+    op.drop_table('contacts')
     with op.batch_alter_table('record_events', schema=None) as batch_op:
         batch_op.drop_index('ix_record_events_resource')
         batch_op.drop_index('ix_record_events_record')

@@ -3,9 +3,14 @@
 from sqlalchemy import select
 
 from registry import reference
+from registry.contacts.model import Contact
+from registry.exchanges.model import ExchangeInstitution
 from registry.institutions.model import Institution, InstitutionIdentifier, InstitutionSpecialty
 from registry.institutions.rules import identifiers_free
-from registry.records import Children, Filter, Resource
+from registry.partnerships.model import Partnership
+from registry.reagents.model import Reagent
+from registry.records import Children, Filter, NaturalKey, Reference, Resource
+from registry.search.index import indexed_search
 from schemas.common import Country, code, first_name, text
 from schemas.institutions import institution_schema
 
@@ -57,5 +62,19 @@ institutions = Resource(
             lambda body: [{"specialty": s} for s in dict.fromkeys(body.get("specialties") or [])],
         ),
     ],
+    references=[
+        Reference(Partnership.minsk_institution_id, "partnerships"),
+        Reference(Partnership.chongqing_institution_id, "partnerships"),
+        Reference(Contact.institution_id, "contacts"),
+        Reference(ExchangeInstitution.institution_id, "exchanges"),
+        Reference(Reagent.supplier_id, "reagents"),
+    ],
     rules=identifiers_free,
+    natural_key=NaturalKey(
+        keys=lambda body: [(i["scheme"], i["value"]) for i in body.get("identifiers") or []],
+        columns=(InstitutionIdentifier.scheme, InstitutionIdentifier.value),
+        owner=InstitutionIdentifier.institution_id,
+        field="identifiers",
+    ),
+    search=indexed_search(Institution),
 )

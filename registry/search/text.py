@@ -13,6 +13,8 @@ __all__ = [
     "FIELD_SEPARATOR",
     "MAX_QUERY_WORDS",
     "fold",
+    "hanzi_grams",
+    "is_hanzi",
     "like_pattern",
     "query_words",
     "record_matches",
@@ -167,6 +169,24 @@ def like_pattern(word: str) -> str:
     r"""Return a ``LIKE`` pattern matching ``word`` anywhere (use with ESCAPE '\')."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def is_hanzi(word: str) -> bool:
+    """Tell whether ``word`` is Chinese characters only."""
+    return _HANZI_RE.fullmatch(word) is not None
+
+
+def hanzi_grams(text: str) -> list[str]:
+    """Every Hanzi and every pair of adjacent Hanzi in ``text``, sorted, each once.
+
+    Trigram indexes cannot find a one- or two-character word; an index of these grams can,
+    and a 1–2 character Chinese word occurs in a text exactly when it is one of its grams.
+    """
+    grams: set[str] = set()
+    for run in _HANZI_RE.findall(text):
+        grams.update(run)
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    return sorted(grams)
 
 
 def record_matches(values: Iterable[str | None], q: str) -> bool:

@@ -1,0 +1,104 @@
+"""Load with wrk and parse its report; time a full CSV export while watching worker memory."""
+
+import http.client
+import os
+import re
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.report import Result
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(name: str, url: str, key: str, seconds: int, connections: int) -> Result:
+    threads = str(min(os.cpu_count() or 1, 4))
+    command = [
+        "wrk",
+        "--latency",
+        "-t",
+        threads,
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "-H",
+        f"Authorization: Bearer {key}",
+        url,
+    ]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Result(
+        name=name,
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        p50=_ms(percentiles["50"]),
+        p99=_ms(percentiles["99"]),
+        errors=int(errors.group(1)) if errors else 0,
+    )
+
+
+def _workers(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    if children.exists():
+        return [int(pid) for pid in children.read_text().split()]
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def export_run(master: int, url: str, key: str) -> Result:
+    """Download the whole CSV export, counting rows; peak RSS of any worker meanwhile."""
+    workers = _workers(master)
+    before = max(_rss_mb(pid) for pid in workers)
+    peak, done = [before], threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], *(_rss_mb(pid) for pid in workers))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    started = time.perf_counter()
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    lines, cut = 0, ""
+    try:
+        with urllib.request.urlopen(request, timeout=3600) as response:
+            while chunk := response.read(1 << 20):
+                lines += chunk.count(b"\n")
+    except http.client.IncompleteRead as error:
+        lines += error.partial.count(b"\n")
+        cut = " CUT OFF by the server (gunicorn's worker timeout?);"
+    seconds = time.perf_counter() - started
+    done.set()
+    watcher.join()
+    rows = lines - 1  # the header
+    return Result(
+        name="CSV export, every listing",
+        rps=rows / seconds,
+        note=f"{rows:,} rows in {seconds:.1f} s;{cut} worker RSS {before:.0f} MB before, "
+        f"peak {peak[0]:.0f} MB",
+        export_peak_mb=peak[0],
+    )

@@ -1,0 +1,1 @@
+"""Reagent listings: import-substituting medical reagents and who supplies them."""

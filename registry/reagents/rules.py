@@ -1,0 +1,35 @@
+"""Reagent rules that need the database: a real supplier, one catalog number per supplier."""
+
+from sqlalchemy import select
+
+from registry.errors import ApiError, field_error
+from registry.extensions import db
+from registry.institutions.model import Institution
+from registry.reagents.model import Reagent
+
+
+def supplier_of(body: dict) -> Institution:
+    """The supplying institution, or a 422 naming supplier_id."""
+    supplier = db.session.get(Institution, body["supplier_id"])
+    if supplier is None:
+        raise field_error("supplier_id", "No institution with this id.")
+    return supplier
+
+
+def listing_rules(body: dict, record: Reagent | None) -> None:
+    """422 without a real supplier; 409 when the supplier already lists this catalog number."""
+    supplier = supplier_of(body)
+    holder = db.session.scalar(
+        select(Reagent.id).where(
+            Reagent.supplier_id == supplier.id,
+            Reagent.catalog_number == body["catalog_number"],
+        )
+    )
+    if holder is not None and (record is None or holder != record.id):
+        raise ApiError(
+            409,
+            f"This supplier already lists catalog number {body['catalog_number']} "
+            f"(reagent {holder}).",
+            errors=[{"field": "catalog_number", "message": "Already listed by this supplier."}],
+            title="Duplicate catalog number",
+        )

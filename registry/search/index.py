@@ -1,0 +1,189 @@
+"""Fast `q` over search_text: the same answers as LIKE, found through full-text indexes.
+
+Every word of `q` must be a substring of some field of the folded ``search_text``; LIKE says
+so exactly, and the indexes of migration 0002 keep LIKE from reading every record:
+
+- SQLite: ``<table>_trigrams``, an FTS5 trigram index of search_text, and ``<table>_hanzi``,
+  an FTS5 index whose tokens are every Hanzi and every pair of adjacent Hanzi (a trigram
+  never finds a word under three characters). A long word narrows the search to the records
+  holding its uncommon trigrams (cheap to intersect, unlike a phrase of all of them, which
+  reads the doclists of the common ones), and LIKE decides; the Hanzi index is exact itself.
+  Few candidates are looked up one by one; many, and SQLite walks the sort order's index and
+  tests membership, which fills a page after a few hundred steps.
+- PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
+  ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words.
+
+Short words of other scripts (``c``, ``ив``) are LIKE alone: they are common, and beside a
+long word they only recheck its candidates. A query made only of very common words and a
+short word that matches nothing reads the whole table.
+"""
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Select, Text, cast, column, event, func, literal_column, text
+from sqlalchemy.dialects.postgresql import ARRAY, array
+from sqlalchemy.engine import Engine
+
+from registry.extensions import db
+from registry.search.text import hanzi_grams, is_hanzi, like_pattern
+
+TRIGRAM = 3  # the shortest word a trigram index can find
+TRIGRAMS_PER_WORD = 8  # at most this many trigrams of a word are weighed
+COMMON_SHARE = 10  # a token held by more than a tenth of the records is common
+MIN_COMMON = 1000
+DRIVE = 2000  # at most this many candidates are looked up one by one
+STATS_SECONDS = 600
+STATS_KEPT = 50_000
+
+
+def hanzi_gram_text(value: str | None) -> str:
+    """The Hanzi grams of a search_text as space-separated tokens (the SQLite index's text)."""
+    return " ".join(hanzi_grams(value or ""))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_functions(dbapi_connection, _record) -> None:
+    # SQLite triggers and the index's content view call this; a connection without it (the
+    # sqlite3 shell) fails loudly on a write instead of leaving the index behind.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "registry_hanzi_grams", 1, hanzi_gram_text, deterministic=True
+        )
+
+
+# Statistics, as a query planner keeps them: table sizes and how many records match a token.
+# They choose which tokens narrow a search and how it runs; the answers never depend on them,
+# so figures some minutes old do no harm.
+_stats: dict[tuple, tuple[float, int]] = {}
+
+
+def _statistics(keys: list[tuple], measure: Callable[[list[tuple]], list[int]]) -> list[int]:
+    now, database = time.monotonic(), str(db.engine.url)
+    stale = [
+        k for k in keys if now - _stats.get((database, *k), (-STATS_SECONDS, 0))[0] >= STATS_SECONDS
+    ]
+    if stale:
+        if len(_stats) > STATS_KEPT:
+            _stats.clear()
+        for key, value in zip(stale, measure(stale), strict=True):
+            _stats[(database, *key)] = (now, value)
+    return [_stats[(database, *k)][1] for k in keys]
+
+
+def _counts(keys: list[tuple]) -> list[int]:
+    """Matches of (table or index, query, limit) keys, counted in one statement."""
+    probes = []
+    for i, (index, _query, limit) in enumerate(keys):
+        if db.engine.dialect.name == "sqlite":
+            match = f"SELECT 1 FROM {index} WHERE {index} MATCH :q{i}"
+        else:
+            match = f"SELECT 1 FROM {index} WHERE {_PG_GRAMS} @> ARRAY[CAST(:q{i} AS text)]"
+        probes.append(f"(SELECT count(*) FROM ({match} LIMIT {int(limit)}) AS c{i})")
+    params = {f"q{i}": query for i, (_index, query, _limit) in enumerate(keys)}
+    return list(db.session.execute(text(f"SELECT {', '.join(probes)}"), params).one())
+
+
+def match_counts(index: str, queries: list[str], limit: int) -> dict[str, int]:
+    """How many records match each query, counted up to `limit` (remembered a while)."""
+    keys = [(index, query, limit) for query in queries]
+    return dict(zip(queries, _statistics(keys, _counts), strict=True))
+
+
+def _common(table: str) -> int:
+    """How many records make a token common in this table."""
+    (rows,) = _statistics(
+        [(table, "rows")],
+        lambda _: [db.session.scalar(text(f"SELECT coalesce(max(rowid), 0) FROM {table}"))],
+    )
+    return max(MIN_COMMON, rows // COMMON_SHARE)
+
+
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _fts_query(tokens: list[str]) -> str:
+    return " ".join(_quoted(t) for t in sorted(tokens))
+
+
+def _trigrams(word: str) -> list[str]:
+    every = list(dict.fromkeys(word[i : i + TRIGRAM] for i in range(len(word) - TRIGRAM + 1)))
+    return every[:: max(1, len(every) // TRIGRAMS_PER_WORD)][:TRIGRAMS_PER_WORD]
+
+
+def _uncommon(table: str, index: str, tokens: list[str]) -> list[str]:
+    if not tokens:
+        return []
+    limit = _common(table)
+    counts = match_counts(index, [_quoted(t) for t in tokens], limit)
+    return [t for t in tokens if counts[_quoted(t)] < limit]
+
+
+def _rowids(table: str, index: str, tokens: list[str], *, drive: bool):
+    """rowid IN (the records whose FTS5 index holds every token).
+
+    Written `+rowid` when not `drive`: SQLite then walks the sort order's index and tests
+    membership instead of looking every candidate up and sorting them.
+    """
+    param = f"{index}_query"
+    query = text(f"SELECT rowid FROM {index} WHERE {index} MATCH :{param}").bindparams(
+        **{param: _fts_query(tokens)}
+    )
+    rowid = literal_column(f"{'' if drive else '+'}{table}.rowid")
+    return rowid.in_(query.columns(column("rowid")))
+
+
+def _sqlite_narrowing(table: str, long: list[str], hanzi: list[str]) -> tuple[list, list[str]]:
+    """Conditions on the FTS5 indexes, and the Hanzi words too common for them (left to LIKE)."""
+    chosen = {}
+    trigrams = sorted({t for word in long for t in _trigrams(word)})
+    if tokens := _uncommon(table, f"{table}_trigrams", trigrams):
+        chosen[f"{table}_trigrams"] = tokens
+    if tokens := _uncommon(table, f"{table}_hanzi", hanzi):
+        chosen[f"{table}_hanzi"] = tokens
+    common = [w for w in hanzi if w not in chosen.get(f"{table}_hanzi", [])]
+    candidates = {
+        index: match_counts(index, [_fts_query(tokens)], DRIVE + 1)[_fts_query(tokens)]
+        for index, tokens in chosen.items()
+    }
+    driver = min(candidates, key=candidates.__getitem__, default=None)
+    drive = driver is not None and candidates[driver] <= DRIVE
+    conditions = [
+        _rowids(table, index, tokens, drive=drive and index == driver)
+        for index, tokens in chosen.items()
+    ]
+    return conditions, common
+
+
+_PG_GRAMS = "registry_hanzi_grams(search_text)"
+
+
+def indexed_search(model) -> Callable[[Select, list[str]], Select]:
+    """A Resource.search for a record model whose table migration 0002 indexed."""
+    table = model.__tablename__
+
+    def search(stmt: Select, words: list[str]) -> Select:
+        long = [w for w in words if len(w) >= TRIGRAM]
+        hanzi = [w for w in words if len(w) < TRIGRAM and is_hanzi(w)]
+        exact = [w for w in words if w not in hanzi]  # the Hanzi index is exact by itself
+        if db.engine.dialect.name == "sqlite":
+            narrowing, common = _sqlite_narrowing(table, long, hanzi)
+            stmt = stmt.where(*narrowing)
+            exact += common
+        elif hanzi:
+            # The grams index for a rare Chinese word; LIKE, walking the sort order, for a
+            # common one (computing a row's grams costs more than LIKE does).
+            counts = match_counts(table, hanzi, DRIVE + 1)
+            rare = [w for w in hanzi if counts[w] <= DRIVE]
+            if rare:
+                grams = func.registry_hanzi_grams(model.search_text)
+                stmt = stmt.where(grams.op("@>")(cast(array(rare), ARRAY(Text))))
+            exact += [w for w in hanzi if w not in rare]
+        # The exact test; on PostgreSQL pg_trgm's GIN index serves it directly.
+        for word in exact:
+            stmt = stmt.where(model.search_text.like(like_pattern(word), escape="\\"))
+        return stmt
+
+    return search

@@ -1,0 +1,208 @@
+"""`q` over HTTP on reagents and institutions: the indexes answer as LIKE over search_text would."""
+
+import pytest
+
+from registry.search.text import record_matches
+from tests.builders import chongqing_institution, institution, post, reagent
+
+REAGENTS = "/api/v1/reagents"
+INSTITUTIONS = "/api/v1/institutions"
+
+
+def found(client, keys, path: str, q: str, **query) -> set[str]:
+    response = client.get(
+        path, query_string={"q": q, "limit": 500, **query}, headers=keys["procurement"]
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {item["id"] for item in response.get_json()["items"]}
+
+
+@pytest.fixture(params=["look up", "walk", "common words"], autouse=True)
+def plan(request, monkeypatch) -> None:
+    """Every way a search runs: candidates looked up one by one, the sort order walked with
+    the index's candidates, or (words too common for the index to narrow) with LIKE alone."""
+    if request.param == "walk":
+        monkeypatch.setattr("registry.search.index.DRIVE", -1)
+    if request.param == "common words":
+        monkeypatch.setattr("registry.search.index.MIN_COMMON", 1)
+        monkeypatch.setattr("registry.search.index.COMMON_SHARE", 10**9)
+
+
+@pytest.fixture
+def world(client, keys) -> dict:
+    """A few institutions and listings in Russian, Belarusian, Chinese and English."""
+    made = {
+        "minsk": post(
+            client,
+            INSTITUTIONS,
+            institution(
+                names={
+                    "ru": "Минская областная клиническая больница",
+                    "be": "Мінская абласная бальніца",
+                },
+                identifiers=[{"scheme": "by_unp", "value": "100000007"}],
+            ),
+            keys["clerk"],
+        ),
+        "chongqing": post(
+            client,
+            INSTITUTIONS,
+            chongqing_institution(
+                names={"zh": "重庆市第一人民医院", "en": "Chongqing First People's Hospital"}
+            ),
+            keys["clerk"],
+        ),
+        "lab": post(
+            client,
+            INSTITUTIONS,
+            institution(names={"en": "Lab 100% Pure_Water a\\b"}),
+            keys["clerk"],
+        ),
+    }
+    supplier = made["chongqing"]["id"]
+    listings = {
+        "hbv": reagent(
+            supplier,
+            names={"ru": "Набор для выявления гепатита B", "zh": "乙型肝炎病毒检测试剂盒"},
+            catalog_number="HBV-96",
+            substitutes=[{"product": "cobas HBV", "manufacturer": "Roche Diagnostics"}],
+        ),
+        "hcv": reagent(
+            supplier,
+            names={
+                "ru": "Тест-система ИФА антител к вирусу гепатита C",
+                "zh": "丙型肝炎抗体检测试剂盒",
+            },
+            catalog_number="HCV-ELISA",
+            substitutes=[{"product": "ARCHITECT Anti-HCV", "manufacturer": "Abbott"}],
+        ),
+        "glucose": reagent(
+            supplier,
+            names={"en": "Glucose GOD-PAP 100% liquid", "zh": "葡萄糖测定试剂盒"},
+            catalog_number="GLU_500",
+        ),
+        "syphilis": reagent(
+            supplier, names={"ru": "Сифилис экспресс-тест", "zh": "梅毒"}, catalog_number="TP-1"
+        ),
+    }
+    for name, body in listings.items():
+        made[name] = post(client, REAGENTS, body, keys["clerk"])
+        made[name]["_searchable"] = [
+            *body["names"].values(),
+            body["catalog_number"],
+            *(s["product"] for s in body.get("substitutes", [])),
+            *(s["manufacturer"] for s in body.get("substitutes", [])),
+        ]
+    return made
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("肝炎", {"hbv", "hcv"}),  # two Chinese characters
+        ("肝", {"hbv", "hcv"}),  # one
+        ("乙型肝炎", {"hbv"}),  # four: the trigram index
+        ("梅毒", {"syphilis"}),  # a whole field of two characters
+        ("ganyan", {"hbv", "hcv"}),  # pinyin finds Hanzi
+        ("gepatit", {"hbv", "hcv"}),  # Latin finds Cyrillic
+        ("ГЕПАТИТА", {"hbv", "hcv"}),  # Cyrillic in any case
+        ("гепатита c", {"hbv", "hcv"}),  # a one-letter word: C, and cobas
+        ("ти ифа", {"hcv"}),  # a two-letter word beside a long one
+        ("b", {"hbv", "hcv"}),  # B; abbott
+        ("roche гепатит", {"hbv"}),  # words in different fields, ANDed
+        ("roche сифилис", set()),
+        ("肝炎 abbott", {"hcv"}),  # a short Chinese word and a long Latin one
+        ("肝炎 梅毒", set()),
+        ("hbv-96", {"hbv"}),  # catalog number
+        ("cobas", {"hbv"}),  # substituted product
+        ("100%", {"glucose"}),  # % is a character, not a wildcard
+        ("glu_500", {"glucose"}),  # and so is _
+        ("glu_5", {"glucose"}),
+        ("glux500", set()),
+        ("100x", set()),
+        ('"гепатита', set()),  # FTS syntax is text too
+        ("AND", set()),
+        ("hbv*", set()),
+        ("тест-система", {"hcv"}),
+    ],
+)
+def test_reagent_search(client, keys, world, q, expected):
+    assert found(client, keys, REAGENTS, q) == {world[name]["id"] for name in expected}
+    oracle = {
+        n
+        for n in ("hbv", "hcv", "glucose", "syphilis")
+        if record_matches(world[n]["_searchable"], q)
+    }
+    assert oracle == expected  # the LIKE semantics the indexes must reproduce
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("重庆", {"chongqing"}),
+        ("chongqing", {"chongqing"}),
+        ("chong qing renmin", {"chongqing"}),
+        ("重", {"chongqing"}),
+        ("minsk", {"minsk"}),  # Минская
+        ("МИНСКАЯ", {"minsk"}),
+        ("мінская", {"minsk"}),  # Belarusian name
+        ("bolnitsa", {"minsk"}),
+        ("100%", {"lab"}),
+        ("pure_water", {"lab"}),
+        ("a\\b", {"lab"}),
+        ("a\\", {"lab"}),
+        ("pure%water", set()),
+        ("h", {"minsk", "chongqing"}),  # Hospital; klinicheskaya
+        ("100000007", {"minsk"}),  # an identifier value
+        ("00000", {"minsk"}),
+    ],
+)
+def test_institution_search(client, keys, world, q, expected):
+    assert found(client, keys, INSTITUTIONS, q) == {world[n]["id"] for n in expected}
+    searchable = {
+        n: [*world[n]["names"].values(), *(i["value"] for i in world[n].get("identifiers", []))]
+        for n in ("minsk", "chongqing", "lab")
+    }
+    assert {n for n, values in searchable.items() if record_matches(values, q)} == expected
+
+
+def test_search_combines_with_filters_and_paging(client, keys, world):
+    assert found(client, keys, REAGENTS, "肝炎", category="pcr") == {
+        world["hbv"]["id"],
+        world["hcv"]["id"],
+    }
+    assert found(client, keys, REAGENTS, "肝炎", category="elisa") == set()
+    first = client.get(
+        REAGENTS, query_string={"q": "gepatit", "limit": 1}, headers=keys["procurement"]
+    ).get_json()
+    second = client.get(
+        REAGENTS,
+        query_string={"q": "gepatit", "limit": 1, "cursor": first["next_cursor"]},
+        headers=keys["procurement"],
+    ).get_json()
+    assert {first["items"][0]["id"], second["items"][0]["id"]} == {
+        world["hbv"]["id"],
+        world["hcv"]["id"],
+    }
+    assert second["next_cursor"] is None
+    facets = client.get(
+        REAGENTS, query_string={"q": "肝炎", "facets": "category"}, headers=keys["procurement"]
+    ).get_json()["facets"]
+    assert facets == {"category": {"pcr": 2}}
+
+
+def test_changes_and_deletes_reach_the_index(client, keys, world):
+    hbv = world["hbv"]
+    changed = client.patch(
+        f"{REAGENTS}/{hbv['id']}",
+        json={"names": {"zh": "艾滋病检测", "ru": None}},
+        headers=keys["clerk"],
+    )
+    assert changed.status_code == 200
+    assert found(client, keys, REAGENTS, "艾滋") == {hbv["id"]}
+    assert found(client, keys, REAGENTS, "aizibing") == {hbv["id"]}
+    assert found(client, keys, REAGENTS, "乙型") == set()
+    assert found(client, keys, REAGENTS, "гепатита") == {world["hcv"]["id"]}
+    assert client.delete(f"{REAGENTS}/{hbv['id']}", headers=keys["clerk"]).status_code == 204
+    assert found(client, keys, REAGENTS, "艾滋") == set()
+    assert found(client, keys, REAGENTS, "cobas") == set()
