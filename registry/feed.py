@@ -9,6 +9,7 @@ from sqlalchemy import select
 from registry.auth import requires
 from registry.extensions import db
 from registry.jsonio import json_response
+from registry.openapi import EXTRA_PATHS, errors_for, json_content
 from registry.records.listing import parse_args
 from registry.records.model import RecordEvent
 
@@ -46,8 +47,72 @@ class AuditArgs(Schema):
 changes_args = ChangesArgs(unknown=RAISE)
 audit_args = AuditArgs(unknown=RAISE)
 
+EVENT = {
+    "type": "object",
+    "properties": {
+        "seq": {"type": "integer"},
+        "resource": {"type": "string"},
+        "id": {"type": "string"},
+        "action": {"type": "string", "enum": ["created", "updated", "deleted"]},
+        "version": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+    },
+}
+AUDIT_ITEM = {
+    "type": "object",
+    "properties": {
+        **EVENT["properties"],
+        "actor": {"type": "string"},
+        "note": {"type": "string", "nullable": True},
+    },
+}
+
+
+def _list_of(item: dict, after: dict) -> dict:
+    return json_content(
+        {"type": "object", "properties": {"items": {"type": "array", "items": item}, **after}}
+    )
+
+
+OPERATIONS = {
+    "/api/v1/changes": {
+        "get": {
+            "tags": ["integration"],
+            "summary": "The change feed: every committed change exactly once, in seq order",
+            "parameters": [{"in": "query", "schema": changes_args}],
+            "responses": {
+                "200": {
+                    "description": "Changes after `since`",
+                    "content": _list_of(EVENT, {"next_since": {"type": "integer"}}),
+                },
+                **errors_for(401, 403, 422, 429, 503),
+            },
+        }
+    },
+    "/api/v1/audit": {
+        "get": {
+            "tags": ["integration"],
+            "summary": "Who changed what and when, newest first",
+            "parameters": [{"in": "query", "schema": audit_args}],
+            "responses": {
+                "200": {
+                    "description": "A page of the audit trail",
+                    "content": _list_of(
+                        AUDIT_ITEM, {"next_cursor": {"type": "string", "nullable": True}}
+                    ),
+                },
+                **errors_for(401, 403, 422, 429, 503),
+            },
+        }
+    },
+}
+
 
 def register_feed(blueprint: Blueprint) -> None:
+    for path, operations in OPERATIONS.items():
+        if all(known != path for known, _ in EXTRA_PATHS):
+            EXTRA_PATHS.append((path, operations))
+
     @blueprint.get("/changes")
     @requires("changes")
     def changes():

@@ -2,8 +2,10 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from flask import g
 from marshmallow import Schema, fields
 from sqlalchemy import ColumnElement, Select
 
@@ -34,6 +36,28 @@ class Children:
     rows: Callable[[dict], Iterable[dict]]
 
 
+@dataclass(frozen=True)
+class NaturalKey:
+    """How an import finds the record that a row without an id stands for, many rows a query.
+
+    `keys(body)` gives the body's keys (tuples of strings; any one of them identifies the
+    record); `columns` are the table columns those tuples match, `owner` the column on the
+    same table holding the record's id, and `field` the body field that errors name.
+    """
+
+    keys: Callable[[dict], Iterable[tuple]]
+    columns: tuple[Any, ...]
+    owner: Any
+    field: str
+
+
+def natural_keys_checked() -> bool:
+    """True while an import runs the rules: it has checked every row's natural keys against
+    the other rows and the database in bulk, so a rule may skip its own query for a duplicate
+    key (one query a row is what makes an import slow)."""
+    return bool(g.get("natural_keys_checked"))
+
+
 @dataclass
 class Resource:
     """One collection of the registry, declared; the lifecycle does the rest."""
@@ -62,9 +86,11 @@ class Resource:
     computed: tuple[str, ...] = ()  # read-only fields of the body that clients may echo back
     on_delete: Callable[[Any, str], None] | None = None  # extra erasure work (contacts)
     private_headers: bool = False  # responses carry personal data: Cache-Control no-store
+    # Resources with a natural key take bulk imports (POST /imports/<name>).
+    natural_key: NaturalKey | None = None
     description: str = ""
 
-    @property
+    @cached_property  # read for every key of every body written
     def read_only(self) -> frozenset[str]:
         return frozenset(("id", "version", "created_at", "updated_at", *self.computed))
 

@@ -1,6 +1,7 @@
 """Exports: every matching record as CSV, NDJSON or XLSX, streamed in constant memory."""
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +15,10 @@ from registry.records.declaration import Resource
 from registry.records.listing import every
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+# A text cell starting with one of these gets a leading apostrophe, which import removes
+# again; an apostrophe itself is escaped the same way, so every text comes back exactly.
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
+INTEGER = re.compile(r"-?[0-9]{1,18}")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson",
@@ -27,12 +32,12 @@ class Column:
 
     name: str
     path: tuple[str, ...]
-    kind: str  # scalar, list (of scalars, `;`-joined), json (list of objects), bool
+    kind: str  # scalar, int, list (of scalars, `;`-joined), json (list of objects), bool
 
 
 def _walk(schema: Schema, prefix: tuple[str, ...] = ()) -> Iterator[Column]:
     for name, field in schema.fields.items():
-        if field.dump_only and name not in ("id",):
+        if field.dump_only:  # id, version, timestamps and computed fields come apart
             continue
         path = (*prefix, field.data_key or name)
         if isinstance(field, fields.Nested) and not field.many:
@@ -45,6 +50,8 @@ def _walk(schema: Schema, prefix: tuple[str, ...] = ()) -> Iterator[Column]:
             yield Column(".".join(path), path, "list")
         elif isinstance(field, fields.Boolean):
             yield Column(".".join(path), path, "bool")
+        elif isinstance(field, fields.Integer):
+            yield Column(".".join(path), path, "int")
         elif isinstance(field, fields.Dict):
             yield Column(".".join(path), path, "json")
         else:
@@ -77,9 +84,31 @@ def cell(value, kind: str) -> str:
     if kind == "json":
         return orjson.dumps(value).decode()
     if kind == "list":
-        return ";".join(str(item) for item in value)
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+        value = ";".join(str(item) for item in value)
+    if not isinstance(value, str):
+        return str(value)
+    return "'" + value if value.startswith(ESCAPED_STARTS) else value
+
+
+def read_cell(text: str, kind: str):
+    """The inverse of `cell`: a cell's text as a body value, None when empty.
+
+    Text that is not of the column's kind stays text, for the schema to name the field;
+    a JSON column that does not parse raises ValueError.
+    """
+    if text[:1] == "'" and text[1:2] and text[1] in ESCAPED_STARTS:
+        text = text[1:]
+    elif not text.strip():
+        return None
+    if kind == "list":
+        return [item for item in text.split(";") if item.strip()] or None
+    if kind == "json":
+        return orjson.loads(text)
+    if kind == "bool":
+        return {"true": True, "false": False}.get(text.strip().lower(), text)
+    if kind == "int":
+        return int(text) if INTEGER.fullmatch(text.strip()) else text
+    return text
 
 
 def rows(resource: Resource, docs: Iterable[dict]) -> Iterator[list[str]]:

@@ -2,11 +2,12 @@
 
 import functools
 import hashlib
+import io
 import random
 from datetime import datetime, timedelta
 
-from flask import Response, g, request
-from sqlalchemy import DateTime, Integer, LargeBinary, String, delete
+from flask import Response, current_app, g, request
+from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import JSON
@@ -17,6 +18,7 @@ from registry.records.model import utcnow
 
 KEEP_FOR = timedelta(hours=48)  # the contract promises at least 24 hours
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Type", "Cache-Control")
+IN_PROGRESS = "A request with this Idempotency-Key is in progress; repeat it shortly."
 
 
 class IdempotencyRecord(db.Model):
@@ -33,8 +35,39 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
 
 
+class HashingStream(io.RawIOBase):
+    """The request body, hashed on its way through: imports are read once, never held whole."""
+
+    def __init__(self, stream) -> None:
+        super().__init__()
+        self.stream = stream
+        self.digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.stream.readinto(buffer)
+        self.digest.update(memoryview(buffer)[:count])
+        return count
+
+    def hexdigest(self) -> str:
+        """The hash of the whole body (what the view left unread is read now)."""
+        while self.read(1024 * 1024):
+            pass
+        return self.digest.hexdigest()
+
+
+def request_stream():
+    """The request body as a stream; views that read it this way may be `streamed`."""
+    return g.get("hashing_stream") or request.stream
+
+
 def _request_hash() -> str:
-    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    limit = current_app.config["MAX_BODY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, f"The body is over the limit of {limit} bytes.")
+    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
     digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
@@ -57,8 +90,51 @@ def _lookup(key: str) -> IdempotencyRecord | None:
     return db.session.get(IdempotencyRecord, (g.key_id, key))
 
 
-def idempotent(view):
-    """Wrap a POST view: the claim, the write and the stored response commit together."""
+def _hold(key: str) -> None:
+    """On PostgreSQL, a 409 at once while another request holds this key.
+
+    Without it the second request would wait on the claim's primary key for as long as the
+    first one runs (a whole import) and then time out. SQLite runs one write at a time anyway.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{g.key_id}\n{key}".encode()).digest()
+    lock = int.from_bytes(digest[:8], "big", signed=True)
+    if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:lock)"), {"lock": lock}):
+        raise ApiError(409, IN_PROGRESS)
+
+
+def _claim(key: str, request_hash: str | None, body_hash) -> IdempotencyRecord | Response:
+    """The new claim on the key, or the response a repeat gets."""
+    _hold(key)
+    stored = _lookup(key)
+    if stored is not None:
+        return _replay(stored, body_hash())
+    claim = IdempotencyRecord(
+        key_id=g.key_id,
+        idempotency_key=key,
+        request_hash=request_hash or "pending",
+        created_at=utcnow(),
+    )
+    db.session.add(claim)
+    try:
+        db.session.flush()  # the database decides between two requests that got this far
+    except IntegrityError:
+        db.session.rollback()
+        stored = _lookup(key)
+        if stored is None:
+            raise ApiError(409, IN_PROGRESS) from None
+        return _replay(stored, body_hash())
+    return claim
+
+
+def idempotent(view, *, streamed: bool = False):
+    """Wrap a POST view: the claim, the write and the stored response commit together.
+
+    A `streamed` view reads its body through request_stream(), which hashes it on the way,
+    so that a large body is never held in memory to be hashed first.
+    """
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -68,30 +144,24 @@ def idempotent(view):
         key = key.strip()
         if not key or len(key) > 255:
             raise field_error("Idempotency-Key", "Give 1 to 255 characters.", status=400)
-        request_hash = _request_hash()
-        stored = _lookup(key)
-        if stored is not None:
-            return _replay(stored, request_hash)
-        claim = IdempotencyRecord(
-            key_id=g.key_id, idempotency_key=key, request_hash=request_hash, created_at=utcnow()
+        # A streamed body's hash is known only once it has been read: a repeat reads it
+        # through now, a first request stores the hash when its view is done.
+        request_hash = None if streamed else _request_hash()
+        claim = _claim(
+            key, request_hash, lambda: request_hash or HashingStream(request.stream).hexdigest()
         )
-        db.session.add(claim)
-        try:
-            db.session.flush()  # a concurrent holder of the same key waits here, then fails
-        except IntegrityError:
-            db.session.rollback()
-            stored = _lookup(key)
-            if stored is None:
-                raise ApiError(409, "A request with this Idempotency-Key is in progress.") from None
-            return _replay(stored, request_hash)
+        if isinstance(claim, Response):
+            return claim
+        if streamed:
+            g.hashing_stream = HashingStream(request.stream)
         response = view(*args, **kwargs)
+        if streamed:
+            claim.request_hash = g.hashing_stream.hexdigest()
         claim.status = response.status_code
         claim.headers = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
         claim.body = response.get_data()
         if random.random() < 0.01:
-            db.session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEEP_FOR)
-            )
+            purge_expired()
         return response
 
     return wrapper

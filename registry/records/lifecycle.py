@@ -31,10 +31,33 @@ def sort_name(names) -> str:
     return ""
 
 
+def record_state(
+    resource: Resource, body: dict, *, record_id: str, version: int, created_at, now
+) -> dict:
+    """Every column of a record at one version: its own columns, sort and search keys, doc."""
+    return {
+        **resource.columns(body),
+        "id": record_id,
+        "version": version,
+        "created_at": created_at,
+        "updated_at": now,
+        "sort_name": sort_name(resource.names(body)),
+        "search_text": search_text(resource.searchable(body)),
+        "doc": {
+            "id": record_id,
+            **body,
+            "version": version,
+            "created_at": rfc3339(created_at),
+            "updated_at": rfc3339(now),
+        },
+    }
+
+
 def save_record(resource: Resource, *, payload: dict, actor: str, record=None):
     """Validate the payload as the record's whole new state and write it if it differs.
 
     Returns (record, action) where action is "created", "updated" or None for no change.
+    (registry.records.bulk writes many records the same way, batched, for imports.)
     """
     body = load_body(resource, payload)
     if resource.rules:
@@ -44,22 +67,14 @@ def save_record(resource: Resource, *, payload: dict, actor: str, record=None):
     now = utcnow()
     action = "updated" if record is not None else "created"
     if record is None:
-        record = resource.model(id=new_id(), created_at=now, version=1)
+        record = resource.model(id=new_id(), created_at=now)
         db.session.add(record)
-    else:
-        record.version = record.version + 1
-    for column, value in resource.columns(body).items():
+    version = record.version + 1 if action == "updated" else 1
+    state = record_state(
+        resource, body, record_id=record.id, version=version, created_at=record.created_at, now=now
+    )
+    for column, value in state.items():
         setattr(record, column, value)
-    record.sort_name = sort_name(resource.names(body))
-    record.search_text = search_text(resource.searchable(body))
-    record.updated_at = now
-    record.doc = {
-        "id": record.id,
-        **body,
-        "version": record.version,
-        "created_at": rfc3339(record.created_at),
-        "updated_at": rfc3339(now),
-    }
     db.session.flush()
     _sync_children(resource, record, body, replace=action == "updated")
     record_event(resource.name, record.id, record.version, action, actor, now, record.doc)
@@ -106,8 +121,8 @@ def delete_record(resource: Resource, *, record, actor: str) -> None:
     record_event(resource.name, record.id, version, "deleted", actor, utcnow(), None)
 
 
-def record_event(resource: str, record_id: str, version: int, action: str, actor: str, at, doc):
-    """Append to history, audit and feed; on PostgreSQL feed numbers commit in order."""
+def hold_feed_lock() -> None:
+    """On PostgreSQL, take (once a transaction) the lock that keeps feed numbers in order."""
     session = db.session()
     transaction = session.get_transaction()
     if (
@@ -117,7 +132,12 @@ def record_event(resource: str, record_id: str, version: int, action: str, actor
         # Held to commit: a later sequence number cannot become visible before an earlier one.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
         session.info["feed"] = transaction
-    session.add(
+
+
+def record_event(resource: str, record_id: str, version: int, action: str, actor: str, at, doc):
+    """Append to history, audit and feed; on PostgreSQL feed numbers commit in order."""
+    hold_feed_lock()
+    db.session.add(
         RecordEvent(
             resource=resource,
             record_id=record_id,

@@ -1,0 +1,256 @@
+"""Which record each imported row stands for, and what it changes: planned a chunk at a time."""
+
+import re
+import sys
+from collections.abc import Iterable
+from functools import lru_cache
+
+from marshmallow import ValidationError
+from sqlalchemy import TextClause, select, text
+
+from registry.errors import ApiError, flatten_messages
+from registry.extensions import db
+from registry.records.body import normalise
+from registry.records.bulk import Change, IdList, batches
+from registry.records.csv_rows import Row
+from registry.records.declaration import Resource
+from registry.records.lifecycle import body_of, load_body, record_state
+from registry.records.model import new_id, utcnow
+
+MAX_ERRORS = 100_000  # a body of nothing but bad rows must not exhaust memory
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+ACTIONS = ("created", "updated", "unchanged")
+KEY_BATCH = 500
+
+
+@lru_cache(maxsize=32)
+def key_query(table: str, owner: str, names: tuple[str, ...], size: int) -> TextClause:
+    """Which records hold `size` natural keys: a VALUES list joined to the key's table.
+
+    Not `(a, b) IN (…)`, which SQLite answers by scanning the whole table; and written as text
+    once per size, because compiling a VALUES construct of a thousand parameters costs more
+    than the query itself.
+    """
+    width = range(len(names))
+    rows = ", ".join("(" + ", ".join(f":k{i}_{n}" for i in width) + ")" for n in range(size))
+    match = " AND ".join(f"t.{name} = wanted.k{i}" for i, name in enumerate(names))
+    return text(
+        f"WITH wanted({', '.join(f'k{i}' for i in width)}) AS (VALUES {rows}) "
+        f"SELECT t.{owner}, {', '.join(f'wanted.k{i}' for i in width)} "
+        f"FROM wanted JOIN {table} t ON {match}"
+    )
+
+
+def _pruned(value):
+    """A body without empty lists and objects: a CSV cell cannot tell them from absent."""
+    if isinstance(value, dict):
+        return {k: _pruned(v) for k, v in value.items() if v not in ([], {}, None)}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
+def same(body: dict, stored: dict) -> bool:
+    return body == stored or _pruned(body) == _pruned(stored)
+
+
+def entries(error: Exception) -> list[dict]:
+    """A validation error or a rule's ApiError as [{"field", "message"}]."""
+    if isinstance(error, ValidationError):
+        found = flatten_messages(error.messages)
+    else:
+        found = error.errors or [{"field": "", "message": error.detail}]
+    return [{"field": e["field"], "message": e["message"]} for e in found]
+
+
+class ImportPlan:
+    """Matches rows to records by id, else natural key, else new; validates; plans writes.
+
+    A row that repeats a stored record exactly is `unchanged` without running the schema
+    (the stored state passed it already); every other row is validated and checked by the
+    resource's rules like a single POST or PATCH. Lookups are batched a chunk at a time.
+    """
+
+    def __init__(self, resource: Resource) -> None:
+        self.resource = resource
+        self.natural_key = resource.natural_key
+        self.schema = resource.schema
+        self.now = utcnow()
+        # Kept for the whole import, so kept small: stored record id -> the row standing for
+        # it, and natural key -> id of the record that this import gives it to.
+        self.claimed: dict[str, int] = {}
+        self.owners: dict[tuple, str] = {}
+        self.errors: list[dict] = []
+        self.failed_rows = 0
+        self.counts = dict.fromkeys(ACTIONS, 0)
+        self.changed = {"created": IdList(), "updated": IdList()}  # for the feed, at the end
+
+    def fail(self, number: int, found: Iterable[dict]) -> None:
+        self.failed_rows += 1
+        for entry in found:
+            if len(self.errors) < MAX_ERRORS:
+                self.errors.append({"row": number, **entry})
+
+    def problem(self) -> ApiError:
+        rows = self.failed_rows
+        listed = "" if len(self.errors) < MAX_ERRORS else f"; the first {MAX_ERRORS} errors listed"
+        return ApiError(
+            422,
+            f"{rows} row{'s' if rows != 1 else ''} failed validation; nothing was written{listed}.",
+            errors=self.errors,
+        )
+
+    def keys(self, body: dict) -> set[tuple]:
+        try:
+            keys = set(self.natural_key.keys(body))
+        except (KeyError, TypeError, AttributeError):
+            return set()  # an unvalidated body without its key fields: matched by its id only
+        return {k for k in keys if all(isinstance(part, str) for part in k)}
+
+    def lookup(self, keys: set[tuple], owners: dict, asked: set) -> None:
+        """Existing records' natural keys -> their ids, a batch of keys a query."""
+        columns = [column.expression for column in self.natural_key.columns]
+        table, owner = columns[0].table.name, self.natural_key.owner.expression.name
+        names = tuple(column.name for column in columns)
+        for batch in batches(keys - asked, KEY_BATCH):
+            asked.update(batch)
+            query = key_query(table, owner, names, len(batch))
+            params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
+            for record_id, *key in db.session.execute(query, params):
+                owners[tuple(key)] = record_id
+
+    def fetch(self, ids: set[str], stored: dict) -> None:
+        table = self.resource.model.__table__
+        for batch in batches(ids - stored.keys()):
+            for record in db.session.execute(select(table).where(table.c.id.in_(batch))):
+                stored[record.id] = record
+
+    def claim(self, row: Row, record_id: str, field: str) -> bool:
+        """Note the stored record a row stands for; a second row for it is an error."""
+        if record_id in self.claimed:
+            message = f"Row {self.claimed[record_id]} already stands for this record."
+            self.fail(row.number, [{"field": field, "message": message}])
+            return False
+        self.claimed[record_id] = row.number
+        return True
+
+    def plan(self, rows: list[Row]) -> list[Change]:
+        """The changes a chunk of rows makes; rows in error go to self.errors."""
+        items = [item for item in map(self._readable, rows) if item is not None]
+        stored: dict = {}
+        owners: dict = {}
+        asked: set = set()
+        raw_keys = {row.number: self.keys(raw) for row, raw in items if row.record_id is None}
+        self.lookup(set().union(*raw_keys.values()), owners, asked)
+        self.fetch({row.record_id for row, _ in items if row.record_id}, stored)
+        self.fetch(set(owners.values()), stored)
+        checked = []
+        for row, raw in items:
+            body = self._validated(row, raw, raw_keys.get(row.number), stored, owners)
+            if body is not None:
+                checked.append((row, body, self.keys(body)))
+        self.lookup(set().union(*(keys for _, _, keys in checked)), owners, asked)
+        self.fetch(set(owners.values()) - self.claimed.keys(), stored)
+        changes = (self._decide(row, body, keys, stored, owners) for row, body, keys in checked)
+        return [change for change in changes if change is not None]
+
+    def _readable(self, row: Row) -> tuple[Row, dict] | None:
+        """The row's body normalised, or None with every error the row has noted."""
+        problems = list(row.errors)
+        if row.body is None:
+            self.fail(row.number, problems)
+            return None
+        if row.record_id is not None:
+            row.record_id = row.record_id.lower()
+            if not UUID.fullmatch(row.record_id):
+                problems.append({"field": "id", "message": "Not a record id (a UUID)."})
+        try:
+            raw = row.body if row.normalised else normalise(body_of(self.resource, row.body))
+        except ApiError as error:
+            self.fail(row.number, problems + entries(error))
+            return None
+        if problems:
+            try:
+                load_body(self.resource, raw)
+            except (ValidationError, ApiError) as error:
+                named = {p["field"] for p in problems}
+                problems += [e for e in entries(error) if e["field"] not in named]
+            self.fail(row.number, problems)
+            return None
+        return row, raw
+
+    def _validated(self, row: Row, raw: dict, raw_keys, stored: dict, owners: dict):
+        """The validated body, or None when the row is unchanged or in error."""
+        if row.record_id is not None:
+            candidate = stored.get(row.record_id)
+            if candidate is None:
+                self.fail(row.number, [{"field": "id", "message": "No record with this id."}])
+                return None
+        else:
+            holders = {owners.get(key) for key in raw_keys}
+            candidate = stored.get(holders.pop()) if len(holders) == 1 else None
+        if candidate is not None and same(raw, body_of(self.resource, candidate.doc)):
+            field = "id" if row.record_id else self.natural_key.field
+            if self.claim(row, candidate.id, field):
+                self.counts["unchanged"] += 1
+            return None
+        try:
+            # load_body() without its normalise(): `raw` went through that already.
+            return self.schema.dump(self.schema.load(raw))
+        except (ValidationError, ApiError) as error:
+            self.fail(row.number, entries(error))
+            return None
+
+    def _match(self, row: Row, keys: set, stored: dict, owners: dict):
+        """(the stored record or None for a new one, its id), or None after a row error."""
+        field = self.natural_key.field
+        holders = {self.owners.get(key) or owners.get(key) for key in keys} - {None}
+        if row.record_id is not None:
+            record = stored[row.record_id]
+            others = sorted(holders - {record.id})
+            if others:
+                self.fail(row.number, [{"field": field, "message": f"Used by record {others[0]}."}])
+                return None
+            return (record, record.id) if self.claim(row, record.id, "id") else None
+        if len(holders) > 1:
+            message = f"Names different records: {', '.join(sorted(holders))}."
+            self.fail(row.number, [{"field": field, "message": message}])
+            return None
+        if not holders:
+            return None, new_id()
+        holder = holders.pop()
+        if holder not in stored:  # a record that an earlier row of this import stands for
+            message = "An earlier row already stands for this record."
+            self.fail(row.number, [{"field": field, "message": message}])
+            return None
+        return (stored[holder], holder) if self.claim(row, holder, field) else None
+
+    def _decide(self, row: Row, body: dict, keys: set, stored: dict, owners: dict):
+        """Match one validated row, run the rules, and plan its write (None: no write)."""
+        matched = self._match(row, keys, stored, owners)
+        if matched is None:
+            return None
+        record, record_id = matched
+        try:
+            if self.resource.rules:
+                self.resource.rules(body, record)
+            if record is not None and same(body, body_of(self.resource, record.doc)):
+                self.counts["unchanged"] += 1
+                return None
+            state = record_state(
+                self.resource,
+                body,
+                record_id=record_id,
+                version=record.version + 1 if record is not None else 1,
+                created_at=record.created_at if record is not None else self.now,
+                now=self.now,
+            )
+        except (ValidationError, ApiError) as error:
+            self.fail(row.number, entries(error))
+            return None
+        for key in keys:
+            self.owners[tuple(map(sys.intern, key))] = record_id  # supplier ids repeat
+        action = "updated" if record is not None else "created"
+        self.counts[action] += 1
+        self.changed[action].append(record_id)
+        return Change(action, body, state, record.version if record is not None else None)

@@ -1,0 +1,154 @@
+"""Exports: CSV as the contract says, NDJSON, XLSX, filters without paging, and the round trip."""
+
+import io
+import json
+
+import orjson
+import pytest
+from openpyxl import load_workbook
+
+from tests.builders import (
+    chongqing_institution,
+    contact,
+    exchange,
+    institution,
+    partnership,
+    post,
+    reagent,
+)
+from tests.builders_integration import (
+    csv_table,
+    export,
+    import_body,
+    imported,
+    table_body,
+    written,
+)
+
+URL = "/api/v1/institutions"
+
+
+def test_csv_has_a_bom_the_columns_and_either_delimiter(client, keys):
+    post(client, URL, institution(specialties=["tcm", "surgery"], city="Минск"), keys["clerk"])
+    data = export(client, "institutions", keys["procurement"])
+    assert data.startswith("\ufeff".encode())
+    header, line = data.decode("utf-8-sig").splitlines()
+    assert header.split(",")[:3] == ["id", "names.ru", "names.be"]
+    assert {"identifiers", "specialties", "version", "created_at", "updated_at"} <= set(
+        header.split(",")
+    )
+    assert "tcm;surgery" in line
+    semi = export(client, "institutions", keys["procurement"], "&delimiter=;")
+    assert semi.decode("utf-8-sig").splitlines()[0].startswith("id;names.ru;names.be;")
+    response = client.get(f"{URL}?format=csv", headers=keys["procurement"])
+    assert response.mimetype == "text/csv" and response.get_data() == data
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_formula_cells_are_neutralised_and_restored_by_import(client, keys):
+    rec = post(
+        client,
+        URL,
+        institution(
+            names={"ru": '=HYPERLINK("http://x")', "en": "'quoted"}, phone="+375 17 222-33-44"
+        ),
+        keys["clerk"],
+    )
+    (row,) = csv_table(export(client, "institutions", keys["clerk"]))
+    assert row["names.ru"] == '\'=HYPERLINK("http://x")'
+    assert row["names.en"] == "''quoted" and row["phone"] == "'+375172223344"
+    counts = imported(client, "institutions", table_body([row]), keys["clerk"])
+    assert counts == {"created": 0, "updated": 0, "unchanged": 1}
+    got = client.get(f"{URL}/{rec['id']}", headers=keys["clerk"]).get_json()
+    assert got["names"]["ru"].startswith("=") and got["version"] == 1
+
+
+def test_filters_apply_and_paging_does_not(client, keys):
+    for _ in range(3):
+        post(client, URL, institution(), keys["clerk"])
+    for _ in range(2):
+        post(client, URL, chongqing_institution(), keys["clerk"])
+    rows = csv_table(export(client, "institutions", keys["clerk"], "&region=BY-MI&limit=1"))
+    assert len(rows) == 3 and {r["region"] for r in rows} == {"BY-MI"}
+    response = client.get(f"{URL}?format=ndjson&country=CN&limit=1", headers=keys["clerk"])
+    assert response.mimetype == "application/x-ndjson"
+    docs = [orjson.loads(line) for line in response.get_data().splitlines()]
+    assert len(docs) == 2 and {d["country"] for d in docs} == {"CN"}
+    listed = client.get(f"{URL}?country=CN", headers=keys["clerk"]).get_json()["items"]
+    assert sorted(docs, key=lambda d: d["id"]) == sorted(listed, key=lambda d: d["id"])
+
+
+def test_xlsx_opens_with_a_header_row(client, keys):
+    for _ in range(2):
+        post(client, URL, institution(specialties=["tcm"]), keys["clerk"])
+    response = client.get(f"{URL}?format=xlsx", headers=keys["clerk"])
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    csv_header = list(csv_table(export(client, "institutions", keys["clerk"]))[0])
+    assert list(rows[0]) == csv_header
+    assert len(rows) == 3 and rows[1][csv_header.index("specialties")] == "tcm"
+
+
+def test_every_collection_exports(client, keys):
+    minsk = post(client, URL, institution(), keys["clerk"])
+    chongqing = post(client, URL, chongqing_institution(), keys["clerk"])
+    post(client, "/api/v1/partnerships", partnership(minsk["id"], chongqing["id"]), keys["clerk"])
+    post(client, "/api/v1/reagents", reagent(minsk["id"]), keys["clerk"])
+    post(client, "/api/v1/contacts", contact(minsk["id"]), keys["clerk"])
+    post(client, "/api/v1/exchanges", exchange([minsk["id"]]), keys["clerk"])
+    for name in ("institutions", "partnerships", "reagents", "contacts", "exchanges"):
+        for fmt in ("csv", "ndjson", "xlsx"):
+            response = client.get(f"/api/v1/{name}?format={fmt}", headers=keys["clerk"])
+            assert response.status_code == 200 and response.get_data(), (name, fmt)
+        rows = csv_table(export(client, name, keys["clerk"]))
+        assert len(rows) == (2 if name == "institutions" else 1) and rows[0]["id"], name
+
+
+@pytest.fixture
+def catalogue(client, keys) -> str:
+    """Two suppliers' listings, with every kind of column filled somewhere; the supplier id."""
+    supplier = post(client, URL, institution(kind="manufacturer"), keys["clerk"])
+    full = reagent(
+        supplier["id"],
+        names={"ru": "ПЦР-набор", "zh": "试剂盒", "en": "-minus kit"},
+        tnved_code="3822190000",
+        registration={"number": "ИМ-7.1", "valid_until": "2031-05-01"},
+        substitutes=[{"product": "Xpert", "manufacturer": "Cepheid", "country": "US"}],
+        price={"amount": "12.30", "currency": "BYN"},
+        pack=96,
+        availability="in_stock",
+    )
+    post(client, "/api/v1/reagents", full, keys["clerk"])
+    post(client, "/api/v1/reagents", reagent(supplier["id"]), keys["clerk"])
+    post(
+        client, URL, institution(identifiers=[{"scheme": "other", "value": "ID-1"}]), keys["clerk"]
+    )
+    return supplier["id"]
+
+
+@pytest.mark.parametrize("collection", ["institutions", "reagents"])
+def test_round_trip(client, keys, catalogue, collection):
+    rows = csv_table(export(client, collection, keys["integration"]))
+    before = written(client, keys["admin"])
+    counts = imported(client, collection, table_body(rows), keys["integration"])
+    assert counts == {"created": 0, "updated": 0, "unchanged": len(rows)}
+    assert written(client, keys["admin"]) == before
+    edited = [dict(row) for row in rows]
+    edited[0]["names.ru"] = "Новое имя"
+    edited.append({**rows[-1], "id": "", "version": "", "names.ru": "Новая запись"})
+    if collection == "reagents":
+        edited[-1]["catalog_number"] = "BRAND-NEW"
+    else:
+        edited[-1]["identifiers"] = json.dumps([{"scheme": "other", "value": "ID-NEW"}])
+    counts = imported(client, collection, table_body(edited), keys["integration"])
+    assert counts == {"created": 1, "updated": 1, "unchanged": len(rows) - 1}
+    got = client.get(f"/api/v1/{collection}/{rows[0]['id']}", headers=keys["clerk"]).get_json()
+    assert got["names"]["ru"] == "Новое имя" and got["version"] == 2
+    after = written(client, keys["admin"])
+    edited[1]["region" if collection == "institutions" else "category"] = "nowhere"
+    edited[0]["names.ru"] = "Ещё одно имя"
+    response = import_body(client, collection, table_body(edited), keys["integration"])
+    assert response.status_code == 422
+    assert [e["row"] for e in response.get_json()["errors"]] == [2]
+    assert written(client, keys["admin"]) == after
