@@ -37,3 +37,5 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.RATE_LIMIT = "100000/minute"
         self.RATE_LIMIT_STORAGE = "memory://"
+        # Tests run many writers in one process on a shared, busy machine.
+        self.SQLITE_BUSY_TIMEOUT_MS = 15000
