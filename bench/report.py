@@ -71,8 +71,10 @@ def table(results: list[Result], kind: str, rows: int, about: str, load: float) 
     return "\n".join(lines) + "\n"
 
 
-def write_result(text: str, kind: str, rows: int) -> Path:
+def write_result(text: str, kind: str) -> Path:
+    """Add a run's table to bench/results/<date>-<db>.md (one file a day keeps every run)."""
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{date.today().isoformat()}-{kind}.md"
-    path.write_text(text)
+    with path.open("a") as out:
+        out.write(("\n" if path.stat().st_size else "") + text)
     return path

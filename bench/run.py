@@ -155,7 +155,7 @@ def main() -> None:
         results = bench_database(url, kind, rows, seconds)
         text = table(results, kind, rows, about, load)
         print(text)
-        print(f"written to {write_result(text, kind, rows)}")
+        print(f"written to {write_result(text, kind)}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,18 @@
 """`q` over HTTP on reagents and institutions: the indexes answer as LIKE over search_text would."""
 
 import pytest
+from flask_migrate import upgrade
 
+from registry import create_app
+from registry.auth import issue_key
+from registry.config import TestConfig
+from registry.extensions import db
+from registry.institutions.api import institutions
+from registry.reagents.api import reagents
+from registry.records.lifecycle import save_record
 from registry.search.text import record_matches
 from tests.builders import chongqing_institution, institution, post, reagent
+from tests.test_migrations import empty_url  # noqa: F401 (a fixture: an empty database)
 
 REAGENTS = "/api/v1/reagents"
 INSTITUTIONS = "/api/v1/institutions"
@@ -206,3 +215,24 @@ def test_changes_and_deletes_reach_the_index(client, keys, world):
     assert client.delete(f"{REAGENTS}/{hbv['id']}", headers=keys["clerk"]).status_code == 204
     assert found(client, keys, REAGENTS, "艾滋") == set()
     assert found(client, keys, REAGENTS, "cobas") == set()
+
+
+def test_indexes_are_built_over_records_made_before_them(empty_url):  # noqa: F811
+    app = create_app(TestConfig(empty_url))
+    with app.app_context():
+        upgrade(revision="0001")
+        supplier, _ = save_record(institutions, payload=chongqing_institution(), actor="t")
+        save_record(
+            reagents, payload=reagent(supplier.id, names={"zh": "梅毒螺旋体抗体"}), actor="t"
+        )
+        _, secret = issue_key(name="late", role="procurement")
+        db.session.commit()
+        upgrade()
+        db.session.remove()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    for q, path in (("梅毒", REAGENTS), ("螺旋体", REAGENTS), ("chongqing", INSTITUTIONS)):
+        items = client.get(path, query_string={"q": q}, headers=headers).get_json()["items"]
+        assert len(items) == 1, q
+    with app.app_context():
+        db.engine.dispose()

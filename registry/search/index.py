@@ -6,8 +6,9 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
 - SQLite: ``<table>_trigrams``, an FTS5 trigram index of search_text, and ``<table>_hanzi``,
   an FTS5 index whose tokens are every Hanzi and every pair of adjacent Hanzi (a trigram
   never finds a word under three characters). A long word narrows the search to the records
-  holding its uncommon trigrams (cheap to intersect, unlike a phrase of all of them, which
+  holding its two rarest trigrams (cheap to intersect, unlike a phrase of all of them, which
   reads the doclists of the common ones), and LIKE decides; the Hanzi index is exact itself.
+  A word whose trigrams are all common (in a tenth of the records) is left to LIKE.
   Few candidates are looked up one by one; many, and SQLite walks the sort order's index and
   tests membership, which fills a page after a few hundred steps.
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
@@ -113,12 +114,18 @@ def _trigrams(word: str) -> list[str]:
     return every[:: max(1, len(every) // TRIGRAMS_PER_WORD)][:TRIGRAMS_PER_WORD]
 
 
-def _uncommon(table: str, index: str, tokens: list[str]) -> list[str]:
+def _uncommon(table: str, index: str, tokens: list[str]) -> dict[str, int]:
+    """The tokens held by fewer than a common share of the records, with their counts."""
     if not tokens:
-        return []
+        return {}
     limit = _common(table)
     counts = match_counts(index, [_quoted(t) for t in tokens], limit)
-    return [t for t in tokens if counts[_quoted(t)] < limit]
+    return {t: counts[_quoted(t)] for t in tokens if counts[_quoted(t)] < limit}
+
+
+def _rarest(word: str, rare: dict[str, int]) -> list[str]:
+    # Two trigrams of a word: intersecting more of them costs more than it narrows.
+    return sorted(rare.keys() & set(_trigrams(word)), key=rare.__getitem__)[:2]
 
 
 def _rowids(table: str, index: str, tokens: list[str], *, drive: bool):
@@ -138,10 +145,10 @@ def _rowids(table: str, index: str, tokens: list[str], *, drive: bool):
 def _sqlite_narrowing(table: str, long: list[str], hanzi: list[str]) -> tuple[list, list[str]]:
     """Conditions on the FTS5 indexes, and the Hanzi words too common for them (left to LIKE)."""
     chosen = {}
-    trigrams = sorted({t for word in long for t in _trigrams(word)})
-    if tokens := _uncommon(table, f"{table}_trigrams", trigrams):
-        chosen[f"{table}_trigrams"] = tokens
-    if tokens := _uncommon(table, f"{table}_hanzi", hanzi):
+    rare = _uncommon(table, f"{table}_trigrams", sorted({t for w in long for t in _trigrams(w)}))
+    if tokens := {t for word in long for t in _rarest(word, rare)}:
+        chosen[f"{table}_trigrams"] = sorted(tokens)
+    if tokens := list(_uncommon(table, f"{table}_hanzi", hanzi)):
         chosen[f"{table}_hanzi"] = tokens
     common = [w for w in hanzi if w not in chosen.get(f"{table}_hanzi", [])]
     candidates = {
