@@ -54,7 +54,10 @@ def test_422_always_has_errors(client, keys):
 
 
 def test_huge_integers_and_wrong_types_name_the_field(client, keys):
-    raw = b'{"names": {"ru": "A"}, "kind": 123456789012345678901234567890, "country": "BY", "region": "BY-MI"}'
+    raw = (
+        b'{"names": {"ru": "A"}, "kind": 123456789012345678901234567890, '
+        b'"country": "BY", "region": "BY-MI"}'
+    )
     response = client.post(URL, data=raw, headers=keys["clerk"], content_type="application/json")
     assert "kind" in {e["field"] for e in problem(response, 422)["errors"]}
 
