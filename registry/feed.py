@@ -9,7 +9,7 @@ from sqlalchemy import select
 from registry.auth import requires
 from registry.extensions import db
 from registry.jsonio import json_response
-from registry.openapi import EXTRA_PATHS, errors_for, json_content
+from registry.openapi import document, errors_for, json_content
 from registry.records.listing import parse_args
 from registry.records.model import RecordEvent
 
@@ -110,8 +110,7 @@ OPERATIONS = {
 
 def register_feed(blueprint: Blueprint) -> None:
     for path, operations in OPERATIONS.items():
-        if all(known != path for known, _ in EXTRA_PATHS):
-            EXTRA_PATHS.append((path, operations))
+        document(path, operations)
 
     @blueprint.get("/changes")
     @requires("changes")

@@ -3,8 +3,8 @@
 from registry import reference
 from registry.contacts.model import Contact, ContactLanguage, ContactRole
 from registry.contacts.rules import check_contact, erase, present, search, searchable
-from registry.links import equals, linked
 from registry.records import Children, Filter, Resource
+from registry.records.links import equals, linked
 from registry.search.text import search_text
 from schemas.common import Id, code, first_name
 from schemas.contacts import Language, contact_schema

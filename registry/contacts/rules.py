@@ -6,9 +6,9 @@ from sqlalchemy import Select, select
 from registry.contacts.model import Contact
 from registry.extensions import db
 from registry.institutions.model import Institution
-from registry.links import invalid, unknown_ids
 from registry.records import RecordEvent
 from registry.records.idempotency import IdempotencyRecord
+from registry.records.links import invalid, unknown_ids
 from registry.search.text import like_pattern
 from schemas.common import first_name
 

@@ -5,8 +5,8 @@ from datetime import date
 from registry import reference
 from registry.exchanges.model import Exchange, ExchangeContact, ExchangeInstitution
 from registry.exchanges.rules import check_exchange
-from registry.links import equals, linked
 from registry.records import Children, Filter, Resource
+from registry.records.links import equals, linked
 from schemas.common import Date, Id, code
 from schemas.exchanges import exchange_schema
 

@@ -2,8 +2,8 @@
 
 from registry.contacts.model import Contact
 from registry.institutions.model import Institution
-from registry.links import invalid, unknown_ids
 from registry.partnerships.model import Partnership
+from registry.records.links import invalid, unknown_ids
 
 
 def check_exchange(body: dict, record) -> None:

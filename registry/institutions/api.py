@@ -1,7 +1,5 @@
 """Institutions, declared on the shared record lifecycle."""
 
-from sqlalchemy import select
-
 from registry import reference
 from registry.contacts.model import Contact
 from registry.exchanges.model import ExchangeInstitution
@@ -10,21 +8,10 @@ from registry.institutions.rules import identifiers_free
 from registry.partnerships.model import Partnership
 from registry.reagents.model import Reagent
 from registry.records import Children, Filter, NaturalKey, Reference, Resource
+from registry.records.links import equals, linked
 from registry.search.index import indexed_search
 from schemas.common import Country, code, first_name, text
 from schemas.institutions import institution_schema
-
-
-def _equals(column):
-    return lambda stmt, value: stmt.where(column == value)
-
-
-def _with_specialty(stmt, value):
-    holders = select(InstitutionSpecialty.institution_id).where(
-        InstitutionSpecialty.specialty == value
-    )
-    return stmt.where(Institution.id.in_(holders))
-
 
 institutions = Resource(
     name="institutions",
@@ -45,12 +32,17 @@ institutions = Resource(
         *(item["value"] for item in body.get("identifiers") or []),
     ],
     filters={
-        "kind": Filter(code(reference.INSTITUTION_KINDS), _equals(Institution.kind)),
-        "country": Filter(Country(), _equals(Institution.country)),
-        "region": Filter(text(16), _equals(Institution.region)),
-        "district": Filter(text(64), _equals(Institution.district)),
-        "status": Filter(code(reference.INSTITUTION_STATUSES), _equals(Institution.status)),
-        "specialty": Filter(text(64), _with_specialty),
+        "kind": Filter(code(reference.INSTITUTION_KINDS), equals(Institution.kind)),
+        "country": Filter(Country(), equals(Institution.country)),
+        "region": Filter(text(16), equals(Institution.region)),
+        "district": Filter(text(64), equals(Institution.district)),
+        "status": Filter(code(reference.INSTITUTION_STATUSES), equals(Institution.status)),
+        "specialty": Filter(
+            text(64),
+            linked(
+                Institution.id, InstitutionSpecialty.institution_id, InstitutionSpecialty.specialty
+            ),
+        ),
     },
     children=[
         Children(

@@ -6,10 +6,10 @@ from registry import reference
 from registry.exchanges.model import Exchange
 from registry.extensions import db
 from registry.institutions.model import Institution
-from registry.links import equals, linked
 from registry.partnerships.model import Partnership, PartnershipArea
 from registry.partnerships.rules import check_partnership
 from registry.records import Children, Filter, Reference, Resource
+from registry.records.links import equals, linked
 from schemas.common import Id, code, first_name
 from schemas.partnerships import partnership_schema
 

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from registry.errors import ApiError
 from registry.extensions import db
 from registry.institutions.model import Institution
-from registry.links import invalid, unknown_ids
 from registry.partnerships.model import Partnership
+from registry.records.links import invalid, unknown_ids
 from registry.reference import PARTNERSHIP_TRANSITIONS
 
 # Field -> (region the institution must be in, how to say it).

@@ -11,7 +11,7 @@ from registry.auth import requires
 from registry.errors import ApiError
 from registry.extensions import db
 from registry.jsonio import json_response
-from registry.openapi import EXTRA_PATHS, errors_for, json_content
+from registry.openapi import document, errors_for, json_content
 from registry.records.body import require_content_type
 from registry.records.bulk import batches, indexed_at_the_end, write_changes, write_events
 from registry.records.csv_rows import Row, csv_rows, ndjson_rows
@@ -136,6 +136,4 @@ def register_imports(blueprint: Blueprint, resources: Iterable[Resource]) -> Non
             view_func=import_view(resource),
             methods=["POST"],
         )
-        path = f"/api/v1/imports/{resource.name}"
-        if all(known != path for known, _ in EXTRA_PATHS):
-            EXTRA_PATHS.append((path, _operations(resource)))
+        document(f"/api/v1/imports/{resource.name}", _operations(resource))
