@@ -67,7 +67,8 @@ def flask_db(url: str, *args: str) -> None:
     )
 
 
-def _fresh_database(kind: str, url: str) -> None:
+def recreate_database(kind: str, url: str) -> None:
+    """An empty database at url (a PostgreSQL one with a UTF-8 LC_CTYPE, for pg_trgm)."""
     if kind == "sqlite":
         path = Path(make_url(url).database)
         for suffix in ("", "-wal", "-shm"):
@@ -84,6 +85,17 @@ def _fresh_database(kind: str, url: str) -> None:
             )
         )
     admin.dispose()
+
+
+def scratch_database(kind: str, name: str, folder: Path) -> str:
+    """A new, empty database for one run: a file in folder, or a PostgreSQL database `name`."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'{name}.sqlite3'}"
+    else:
+        base = make_url(os.environ.get("REGISTRY_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES)
+        url = base.set(database=name).render_as_string(hide_password=False)
+    recreate_database(kind, url)
+    return url
 
 
 def supplier_body(rng: random.Random, n: int) -> dict:
@@ -264,7 +276,7 @@ def ensure(kind: str, rows: int) -> str:
         f"Generating {rows:,} listings on {kind} (once; cached under bench/data/)", file=sys.stderr
     )
     started = time.perf_counter()
-    _fresh_database(kind, url)
+    recreate_database(kind, url)
     flask_db(url, "upgrade", "0001")
     load(url, rows)
     indexing = time.perf_counter()

@@ -23,13 +23,13 @@ from sqlalchemy import make_url
 
 from bench.generate import (
     DEFAULT_POSTGRES,
-    _fresh_database,
     flask_db,
     listing_body,
+    recreate_database,
     supplier_body,
 )
 from bench.report import machine
-from bench.run import _flask, _free_port, start_server
+from bench.run import flask_command, free_port, start_server
 from registry.reagents.api import reagents
 from registry.records.export import rows
 
@@ -47,7 +47,7 @@ def fresh_database(kind: str) -> str:
     else:
         base = make_url(os.environ.get("REGISTRY_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES)
         url = base.set(database="registry_import_bench").render_as_string(hide_password=False)
-    _fresh_database(kind, url)
+    recreate_database(kind, url)
     flask_db(url, "upgrade")
     return url
 
@@ -115,8 +115,8 @@ def timed_import(base: str, key: str, path: Path, count: int, master: int) -> tu
 
 def bench(kind: str, count: int) -> dict:
     url = fresh_database(kind)
-    key = _flask(url, "keys", "create", "--name", "import-bench", "--role", "integration")
-    port = _free_port()
+    key = flask_command(url, "keys", "create", "--name", "import-bench", "--role", "integration")
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(url, port, WORK / f"gunicorn-import-{kind}.log")
     rng = random.Random(5)

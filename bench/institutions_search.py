@@ -10,14 +10,13 @@ import tempfile
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
-from bench.generate import DEFAULT_POSTGRES
+from bench.generate import BenchConfig, scratch_database
 from bench.report import machine
-from bench.run import _flask, _free_port, start_server
+from bench.run import flask_command, free_port, start_server
 from bench.wrk import wrk
 from registry import create_app
-from registry.config import Config
 from registry.extensions import db
 from registry.institutions.api import institutions
 from registry.records.lifecycle import save_record
@@ -26,29 +25,6 @@ COUNT = int(os.environ.get("BENCH_INSTITUTIONS", "10000"))
 WORDS = ["Городская", "Районная", "Областная", "Центральная", "Детская", "Клиническая"]
 KINDS = ["больница", "поликлиника", "аптека", "лаборатория"]
 PLACES = ["Борисов", "Слуцк", "Жодино", "Молодечно", "Солигорск", "Несвиж", "Вилейка"]
-
-
-class BenchConfig(Config):
-    def __init__(self, url: str) -> None:
-        super().__init__()
-        self.SQLALCHEMY_DATABASE_URI = url
-
-
-def database(kind: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'institutions.sqlite3'}"
-    base = make_url(os.environ.get("REGISTRY_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES)
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "registry_inst_bench" WITH (FORCE)'))
-        connection.execute(
-            text(
-                "CREATE DATABASE registry_inst_bench TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
-            )
-        )
-    admin.dispose()
-    return base.set(database="registry_inst_bench").render_as_string(hide_password=False)
 
 
 def load(url: str) -> None:
@@ -77,10 +53,10 @@ def load(url: str) -> None:
 
 
 def run(kind: str, folder: Path) -> list[str]:
-    url = database(kind, folder)
+    url = scratch_database(kind, "registry_inst_bench", folder)
     load(url)
-    key = _flask(url, "keys", "create", "--name", "bench", "--role", "procurement")
-    port = _free_port()
+    key = flask_command(url, "keys", "create", "--name", "bench", "--role", "procurement")
+    port = free_port()
     server = start_server(url, port, folder / f"{kind}.log")
     base = f"http://127.0.0.1:{port}"
     try:

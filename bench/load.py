@@ -17,11 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import orjson
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
-from bench.generate import DEFAULT_POSTGRES
+from bench.generate import flask_db, scratch_database
 from bench.report import machine
-from bench.run import _flask, _free_port, start_server
+from bench.run import flask_command, free_port, start_server
 
 CLIENTS = int(os.environ.get("LOAD_CLIENTS", "64"))
 SECONDS = int(os.environ.get("LOAD_SECONDS", "60"))
@@ -141,23 +141,6 @@ def _quote(word: str) -> str:
     return quote(word)
 
 
-def database(kind: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{folder / 'load.sqlite3'}"
-    base = make_url(os.environ.get("REGISTRY_BENCH_POSTGRES_URL") or DEFAULT_POSTGRES)
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "registry_load" WITH (FORCE)'))
-        connection.execute(
-            text(
-                "CREATE DATABASE registry_load TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
-            )
-        )
-    admin.dispose()
-    return base.set(database="registry_load").render_as_string(hide_password=False)
-
-
 def verify(url: str, tally: Tally, port: int, key: str) -> list[str]:
     """What the database says against what the clients were told."""
     problems = []
@@ -199,10 +182,10 @@ def verify(url: str, tally: Tally, port: int, key: str) -> list[str]:
 
 
 def run(kind: str, folder: Path) -> str:
-    url = database(kind, folder)
-    _flask_upgrade(url)
-    key = _flask(url, "keys", "create", "--name", "load", "--role", "admin")
-    port = _free_port()
+    url = scratch_database(kind, "registry_load", folder)
+    flask_db(url, "upgrade")
+    key = flask_command(url, "keys", "create", "--name", "load", "--role", "admin")
+    port = free_port()
     server = start_server(url, port, folder / f"load-{kind}.log")
     tally = Tally()
     deadline = time.monotonic() + SECONDS
@@ -231,18 +214,6 @@ def run(kind: str, folder: Path) -> str:
         *(f"    {p}" for p in problems[:20]),
     ]
     return "\n".join(lines), errors + len(problems)
-
-
-def _flask_upgrade(url: str) -> None:
-    import subprocess
-
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url}
-    subprocess.run(
-        [".venv/bin/flask", "--app", "registry", "db", "upgrade"],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
 
 
 def main() -> None:

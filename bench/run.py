@@ -43,13 +43,13 @@ def scenarios(base: str, page_200: str) -> list[tuple[str, str]]:
     ]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _flask(url: str, *args: str) -> str:
+def flask_command(url: str, *args: str) -> str:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url}
     out = subprocess.run(
         [str(ROOT / ".venv/bin/flask"), "--app", "registry", *args],
@@ -120,8 +120,10 @@ def describe(target: str, key: str, rows: int) -> str:
 
 
 def bench_database(url: str, kind: str, rows: int, seconds: int) -> list[Result]:
-    key = _flask(url, "keys", "create", "--name", f"bench-{date.today()}", "--role", "procurement")
-    port = _free_port()
+    key = flask_command(
+        url, "keys", "create", "--name", f"bench-{date.today()}", "--role", "procurement"
+    )
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(url, port, ROOT / "bench" / "data" / f"gunicorn-{kind}.log")
     try:
