@@ -35,7 +35,9 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 fuzz: $(BIN)/.installed
-	REGISTRY_FUZZ_DEEP=1 $(BIN)/python -m pytest -q tests/test_fuzz.py
+	REGISTRY_FUZZ_DEEP=1 \
+	REGISTRY_TEST_POSTGRES_URL=$${REGISTRY_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+	  $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run
