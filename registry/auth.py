@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, String, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from registry.database import READ_METHODS
 from registry.errors import ApiError
 from registry.extensions import db
 from registry.records.model import new_id, utcnow
@@ -132,8 +133,10 @@ def authorize() -> None:
         )
     g.role, g.actor, g.key_id = key.role, key.name, key.id
     last_used = key.last_used_at
-    # End the lookup's transaction: on SQLite a write request's BEGIN IMMEDIATE holds the lock.
-    db.session.rollback()
+    if request.method not in READ_METHODS:
+        # End the lookup's transaction: a write's BEGIN IMMEDIATE holds SQLite's lock; a read
+        # goes on in the same snapshot.
+        db.session.rollback()
     _touch(g.key_id, last_used)
     if view is None:
         return  # the router answers 404 or 405 next
