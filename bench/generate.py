@@ -30,6 +30,7 @@ from bench.vocabulary import (
 )
 from registry import create_app
 from registry.config import Config
+from registry.database import recreate_postgres_database
 from registry.extensions import db
 from registry.institutions.api import institutions
 from registry.reagents.api import reagents
@@ -74,17 +75,7 @@ def recreate_database(kind: str, url: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    name = make_url(url).database
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(
-            text(
-                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
-            )
-        )
-    admin.dispose()
+    recreate_postgres_database(url)
 
 
 def scratch_database(kind: str, name: str, folder: Path) -> str:

@@ -2,7 +2,7 @@
 
 import orjson
 from flask import Flask, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 
 from registry.extensions import db
@@ -70,3 +70,31 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def _maintenance(url: str):
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return engine, target.database
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the PostgreSQL database that url names, even with sessions still open."""
+    engine, name = _maintenance(url)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def recreate_postgres_database(url: str) -> None:
+    """An empty database at url, with the UTF-8 character classes pg_trgm needs for search."""
+    drop_postgres_database(url)
+    engine, name = _maintenance(url)
+    with engine.connect() as connection:
+        connection.execute(
+            text(
+                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
+                "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
+            )
+        )
+    engine.dispose()

@@ -5,10 +5,11 @@ import shutil
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 from registry import create_app
 from registry.config import TestConfig
+from registry.database import drop_postgres_database, recreate_postgres_database
 from registry.extensions import db
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
@@ -20,22 +21,9 @@ def _private_postgres(url: str, purpose: str = "run") -> tuple[str, callable]:
     """A database of this test run's own, so that runs side by side never meet."""
     base = make_url(url)
     name = f"{base.database}_{purpose}{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(
-            text(
-                f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' "
-                "LC_CTYPE 'C.UTF-8' LC_COLLATE 'C.UTF-8'"
-            )
-        )
-
-    def drop() -> None:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    url = base.set(database=name).render_as_string(hide_password=False)
+    recreate_postgres_database(url)
+    return url, lambda: drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
