@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import DateTime, String, select, update
+from sqlalchemy import DateTime, String, bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -81,15 +81,16 @@ def _bearer_secret() -> str | None:
     return secret.strip()
 
 
-_KEY_COLUMNS = (ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.secret_hash, ApiKey.last_used_at)
+# Built once and run as Core on the session's connection: every request pays for this lookup.
+_KEY_LOOKUP = select(
+    ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.secret_hash, ApiKey.last_used_at
+).where(ApiKey.secret_hash == bindparam("digest"), ApiKey.revoked_at.is_(None))
 
 
 def _find_key(secret: str):
-    """The active key with this secret (a plain row: every request pays for this lookup)."""
+    """The active key with this secret, as a plain row."""
     digest = hash_secret(secret)
-    key = db.session.execute(
-        select(*_KEY_COLUMNS).where(ApiKey.secret_hash == digest, ApiKey.revoked_at.is_(None))
-    ).first()
+    key = db.session.connection().execute(_KEY_LOOKUP, {"digest": digest}).first()
     if key is None or not hmac.compare_digest(key.secret_hash, digest):
         return None
     return key

@@ -83,6 +83,7 @@ reagents = Resource(
         field="catalog_number",
     ),
     present=search.present,
+    computed_sql=lambda: {"registration_status": search.status_column(search.today())},
     computed=("registration_status",),
     etag_suffix=search.etag_suffix,
     search=indexed_search(Reagent),

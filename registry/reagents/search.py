@@ -3,6 +3,7 @@
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields
@@ -59,16 +60,16 @@ _until = Reagent.registration_valid_until
 
 def _status_condition(status: str, on: date) -> ColumnElement:
     soon = on + timedelta(days=EXPIRING_DAYS)
-    return {
-        "unregistered": _until.is_(None),
-        "expired": _until < on,
-        "expiring": _until.between(on, soon),
-        "valid": _until > soon,
-    }[status]
+    if status == "unregistered":
+        return _until.is_(None)
+    if status == "expired":
+        return _until < on
+    return _until.between(on, soon) if status == "expiring" else _until > soon
 
 
+@lru_cache(maxsize=2)  # one expression a day: building it costs more than the query using it
 def status_column(on: date) -> ColumnElement:
-    """registration_status as a SQL expression (for grouping elsewhere, e.g. statistics)."""
+    """registration_status as a SQL expression (lists, statistics)."""
     return case(
         *((_status_condition(s, on), s) for s in ("unregistered", "expired", "expiring")),
         else_="valid",

@@ -77,6 +77,10 @@ class Resource:
     rules: Callable[[dict, Any], None] | None = None
     # Reads: (doc, role) -> doc as that role sees it (computed fields, redaction).
     present: Callable[[dict, str], dict] | None = None
+    # The computed fields of `present` as SQL (name -> expression): lists add them to the
+    # stored JSON text without parsing it. Unset while `present` does more (redaction): lists
+    # then parse every record to run it.
+    computed_sql: Callable[[], dict[str, ColumnElement]] | None = None
     etag_suffix: Callable[[], str] | None = None
     # A faster `q` than LIKE over search_text (full-text indexes), same answers.
     search: Callable[[Select, list[str]], Select] | None = None
@@ -96,3 +100,8 @@ class Resource:
 
     def view(self, doc: dict, role: str) -> dict:
         return self.present(doc, role) if self.present else doc
+
+    @property
+    def lists_stored_json(self) -> bool:
+        """Lists can pass on the stored JSON text: reads change nothing SQL cannot compute."""
+        return self.present is None or self.computed_sql is not None

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 import orjson
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, Text, cast, select, tuple_
 
 from registry.errors import field_error
 from registry.extensions import db
@@ -72,9 +72,10 @@ def sort_columns(resource: Resource, sort: str, args: dict) -> tuple[list, bool]
 
 
 def filtered(resource: Resource, args: dict) -> Select:
-    """SELECT of the matching rows, without order or paging."""
+    """SELECT of the matching rows' stored JSON text, without order or paging."""
     model = resource.model
-    stmt = select(model.doc, model.id)
+    # As text: a page passes the stored records on unparsed (PostgreSQL's json keeps the text).
+    stmt = select(cast(model.doc, Text), model.id)
     for name, flt in resource.filters.items():
         if args.get(name) is not None:
             stmt = flt.apply(stmt, args[name])
@@ -127,28 +128,43 @@ def _typed(col, value):
     return value
 
 
-def page(resource: Resource, args: dict, limit: int) -> tuple[list[dict], str | None]:
-    """One keyset page: page 10,000 costs what page 1 costs."""
+def _with_computed(text: str, values: dict) -> str:
+    """A stored record's JSON text with computed fields added, unparsed."""
+    return f"{text[:-1]},{orjson.dumps(values)[1:].decode()}" if values else text
+
+
+def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | None]:
+    """One keyset page of records as JSON text: page 10,000 costs what page 1 costs.
+
+    Each record is its stored text plus the resource's computed fields; `present` is left to
+    the caller (only a resource that redacts needs it).
+    """
     cols, descending = sort_columns(resource, args["sort"], args)
-    stmt = filtered(resource, args).add_columns(*cols)
+    computed = resource.computed_sql() if resource.computed_sql else {}
+    stmt = filtered(resource, args).add_columns(*computed.values(), *cols)
     if args.get("cursor"):
         after = _decode_cursor(args["cursor"], args["sort"], cols)
         key = tuple_(*cols)
         stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
     order = [c.desc() if descending else c.asc() for c in cols]
-    rows = db.session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    # On the session's connection, as Core: the ORM's row handling would double the cost.
+    rows = db.session.connection().execute(stmt.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    cursor = _encode_cursor(args["sort"], list(rows[-1][2:])) if more else None
-    return [row[0] for row in rows], cursor
+    keys_at = 2 + len(computed)
+    cursor = _encode_cursor(args["sort"], list(rows[-1][keys_at:])) if more else None
+    texts = [
+        _with_computed(row[0], dict(zip(computed, row[2:keys_at], strict=True))) for row in rows
+    ]
+    return texts, cursor
 
 
 def every(resource: Resource, args: dict, batch: int = 1000) -> Iterator[dict]:
     """Every matching record in sort order, fetched in keyset batches (constant memory)."""
     args = {**args, "cursor": None}
     while True:
-        docs, cursor = page(resource, args, batch)
-        yield from docs
+        texts, cursor = page(resource, args, batch)
+        yield from map(orjson.loads, texts)
         db.session.rollback()  # let go of the snapshot between batches
         if cursor is None:
             return

@@ -2,6 +2,7 @@
 
 import functools
 
+import orjson
 from flask import Blueprint, Response, g, request, url_for
 from sqlalchemy import select
 
@@ -57,8 +58,12 @@ def make_views(resource: Resource) -> dict:
         args = parse_args(list_args, request.args)
         if args["format"] != "json":
             return export.stream(resource, args, g.role)
-        docs, cursor = page(resource, args, args["limit"])
-        body = {"items": [resource.view(doc, g.role) for doc in docs], "next_cursor": cursor}
+        texts, cursor = page(resource, args, args["limit"])
+        if resource.lists_stored_json:
+            items = list(map(orjson.Fragment, texts))  # passed on as stored, unparsed
+        else:
+            items = [resource.view(orjson.loads(text), g.role) for text in texts]
+        body = {"items": items, "next_cursor": cursor}
         if resource.list_extras:
             body |= resource.list_extras(args)
         response = json_response(body)
