@@ -56,3 +56,24 @@ def test_servers_with_memory_storage_do_not_share(database_url, keys):
     first = limited_app(database_url, "4/minute").test_client()
     second = limited_app(database_url, "4/minute").test_client()
     assert alternate(first, second, keys["clerk"]) == [200] * 6
+
+
+def test_lost_shared_storage_counts_locally_instead_of_failing(database_url, keys):
+    # Nothing listens on port 1: every request finds Redis gone, and the limit still holds.
+    app = limited_app(database_url, "3/minute", "redis://127.0.0.1:1/0")
+    client = app.test_client()
+    statuses = [
+        client.get("/api/v1/institutions", headers=keys["clerk"]).status_code for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_several_windows_each_hold(database_url, keys):
+    client = limited_app(database_url, "100/minute;2/hour").test_client()
+    first = client.get("/api/v1/institutions", headers=keys["clerk"])
+    assert first.headers["X-RateLimit-Limit"] == "2"  # the tighter window is reported
+    assert first.headers["X-RateLimit-Remaining"] == "1"
+    assert client.get("/api/v1/institutions", headers=keys["clerk"]).status_code == 200
+    third = client.get("/api/v1/institutions", headers=keys["clerk"])
+    assert third.status_code == 429
+    assert int(third.headers["Retry-After"]) > 60
