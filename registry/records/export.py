@@ -170,7 +170,7 @@ def _xlsx(lines: Iterator[list[str]], title: str) -> Iterator[bytes]:
 def stream(resource: Resource, args: dict, role: str) -> Response:
     """The export response for a list request with format=csv|ndjson|xlsx."""
     fmt = args["format"]
-    docs = (resource.view(doc, role) for doc in every(resource, args))
+    docs = every(resource, args, role)
     if fmt == "ndjson":
         body = _ndjson(docs)
     elif fmt == "csv":

@@ -133,11 +133,10 @@ def _with_computed(text: str, values: dict) -> str:
     return f"{text[:-1]},{orjson.dumps(values)[1:].decode()}" if values else text
 
 
-def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | None]:
-    """One keyset page of records as JSON text: page 10,000 costs what page 1 costs.
+def _keyset_page(resource: Resource, args: dict, limit: int) -> tuple[list[tuple], str | None]:
+    """One keyset page as (stored JSON text, computed fields) pairs, and the next cursor.
 
-    Each record is its stored text plus the resource's computed fields; `present` is left to
-    the caller (only a resource that redacts needs it).
+    Page 10,000 costs what page 1 costs.
     """
     cols, descending = sort_columns(resource, args["sort"], args)
     computed = resource.computed_sql() if resource.computed_sql else {}
@@ -153,18 +152,26 @@ def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | N
     rows = rows[:limit]
     keys_at = 2 + len(computed)
     cursor = _encode_cursor(args["sort"], list(rows[-1][keys_at:])) if more else None
-    texts = [
-        _with_computed(row[0], dict(zip(computed, row[2:keys_at], strict=True))) for row in rows
-    ]
-    return texts, cursor
+    return [(row[0], dict(zip(computed, row[2:keys_at], strict=True))) for row in rows], cursor
 
 
-def every(resource: Resource, args: dict, batch: int = 1000) -> Iterator[dict]:
-    """Every matching record in sort order, fetched in keyset batches (constant memory)."""
+def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | None]:
+    """One page of records as JSON text, computed fields included; `present` is left to the
+    caller (only a resource that redacts needs it)."""
+    records, cursor = _keyset_page(resource, args, limit)
+    return [_with_computed(text, values) for text, values in records], cursor
+
+
+def every(resource: Resource, args: dict, role: str, batch: int = 1000) -> Iterator[dict]:
+    """Every matching record as `role` sees it, in sort order, in keyset batches (constant
+    memory)."""
     args = {**args, "cursor": None}
     while True:
-        texts, cursor = page(resource, args, batch)
-        yield from map(orjson.loads, texts)
+        records, cursor = _keyset_page(resource, args, batch)
+        if resource.lists_stored_json:
+            yield from (orjson.loads(text) | values for text, values in records)
+        else:
+            yield from (resource.view(orjson.loads(text), role) for text, _ in records)
         db.session.rollback()  # let go of the snapshot between batches
         if cursor is None:
             return
