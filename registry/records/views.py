@@ -1,6 +1,7 @@
 """The HTTP face of the lifecycle: one set of views serves every declared resource."""
 
 import functools
+from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, g, request, url_for
@@ -68,9 +69,8 @@ def make_views(resource: Resource) -> dict:
             body |= resource.list_extras(args)
         response = json_response(body)
         if cursor:
-            query = {**request.args.to_dict(), "cursor": cursor}
-            link = url_for(request.endpoint, _external=False, **query)
-            response.headers["Link"] = f'<{link}>; rel="next"'
+            query = urlencode({**request.args.to_dict(), "cursor": cursor})
+            response.headers["Link"] = f'<{request.script_root}{request.path}?{query}>; rel="next"'
         if resource.private_headers:
             response.headers["Cache-Control"] = "no-store"
         return response
