@@ -333,6 +333,20 @@ def test_facets_count_every_match_not_the_page(client, keys, supplier):
         "registration_status": {"expiring": 1, "valid": 1},
         "supplier_country": {"BY": 2},
     }
+    # A facet whose filter is set counts every match under the filter's value.
+    pinned = listed(client, keys, category="pcr", facets="category,registration_status")
+    assert pinned["facets"] == {
+        "category": {"pcr": 2},
+        "registration_status": {"expiring": 1, "valid": 1},
+    }
+    alone = listed(client, keys, category="elisa", registration_status="expired", facets="category")
+    assert alone["facets"] == {"category": {"elisa": 1}}
+    both = listed(
+        client, keys, category="elisa", currency="USD", facets="currency,category,availability"
+    )
+    assert both["facets"] == {"currency": {"USD": 2}, "category": {"elisa": 2}, "availability": {}}
+    none = listed(client, keys, category="elisa", origin_country="JP", facets="origin_country")
+    assert none["facets"] == {"origin_country": {}}
     assert "facets" not in listed(client, keys)
     bad = client.get(URL, query_string={"facets": "category,colour"}, headers=keys["procurement"])
     assert error_fields(bad) == {"facets"}

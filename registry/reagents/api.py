@@ -60,7 +60,7 @@ def _substitute_rows(body: dict) -> list[dict]:
 def _facets(args: dict) -> dict:
     if not args.get("facets"):
         return {}
-    return {"facets": search.facet_counts(filtered(reagents, args), args["facets"])}
+    return {"facets": search.facet_counts(filtered(reagents, args), args["facets"], args)}
 
 
 reagents = Resource(

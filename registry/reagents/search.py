@@ -164,19 +164,33 @@ def _status_counts(matching: Select) -> dict[str, int]:
     return dict(zip(statuses, row, strict=True))
 
 
-def facet_counts(matching: Select, names: list[str]) -> dict[str, dict[str, int]]:
-    """Per facet, value -> how many matching records have it (all of them, not the page)."""
-    counts = {}
+def _ordered(found) -> dict[str, int]:
+    present = ((value, n) for value, n in found if value is not None and n)
+    return dict(sorted(present, key=lambda r: (-r[1], r[0])))
+
+
+def facet_counts(matching: Select, names: list[str], args: dict) -> dict[str, dict[str, int]]:
+    """Per facet, value -> how many matching records have it (all of them, not the page).
+
+    A facet whose filter is set needs no query: every match has that value, so its count is
+    the number of matches, which the other facets' counts add up to (None counted too).
+    """
+    counts, total = {}, None
+    pinned = [name for name in names if args.get(name) is not None]
     for name in names:
+        if name in pinned:
+            continue
         column = FACETS[name]
         if column is None:
-            found = _status_counts(matching).items()
+            found = list(_status_counts(matching).items())
         else:
             found = db.session.execute(
                 matching.with_only_columns(column, func.count()).group_by(column)
             ).all()
-        ordered = sorted(
-            ((v, n) for v, n in found if v is not None and n), key=lambda r: (-r[1], r[0])
-        )
-        counts[name] = dict(ordered)
-    return counts
+        total = sum(n for _, n in found)
+        counts[name] = _ordered(found)
+    for name in pinned:
+        if total is None:
+            total = db.session.scalar(matching.with_only_columns(func.count()))
+        counts[name] = _ordered([(args[name], total)])
+    return {name: counts[name] for name in names}
