@@ -133,6 +133,21 @@ def _pinyin_fields(folded: str) -> list[str]:
     return [fold(spaced), fold(joined)]
 
 
+@lru_cache(maxsize=16384)
+def _variants(base: str) -> tuple[str, ...]:
+    """The fields one casefolded value adds beside itself: romanisations and pinyin.
+
+    Cached: an import's names of products and makers repeat across thousands of records.
+    """
+    variants = []
+    if _CYRILLIC_RE.search(base):
+        variants += _romanisations(base)
+    folded = base.replace("ё", "е")
+    if _HANZI_RE.search(folded):
+        variants += _pinyin_fields(folded)
+    return tuple(variants)
+
+
 def search_text(values: Iterable[str | None]) -> str:
     """Build the stored search column: folded values plus romanisations and pinyin."""
     fields: dict[str, None] = {}
@@ -142,14 +157,9 @@ def search_text(values: Iterable[str | None]) -> str:
         base = _casefold(value)
         if not base:
             continue
-        folded = base.replace("ё", "е")
-        fields[folded] = None
-        if _CYRILLIC_RE.search(base):
-            for variant in _romanisations(base):
-                fields[variant] = None
-        if _HANZI_RE.search(folded):
-            for variant in _pinyin_fields(folded):
-                fields[variant] = None
+        fields[base.replace("ё", "е")] = None
+        if not base.isascii():
+            fields.update(dict.fromkeys(_variants(base)))
     return FIELD_SEPARATOR.join(fields)
 
 
