@@ -2,7 +2,7 @@
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from marshmallow import ValidationError
@@ -11,7 +11,7 @@ from sqlalchemy import TextClause, select, text
 from registry.errors import ApiError, flatten_messages
 from registry.extensions import db
 from registry.records.body import normalise
-from registry.records.bulk import Change, IdList, batches
+from registry.records.bulk import Change, IdList, among, batches
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
 from registry.records.lifecycle import body_of, load_body, record_state
@@ -24,18 +24,23 @@ KEY_BATCH = 500
 
 
 @lru_cache(maxsize=32)
-def key_query(table: str, owner: str, names: tuple[str, ...], size: int) -> TextClause:
+def key_query(table: str, owner: str, names: tuple[str, ...], size: int | None) -> TextClause:
     """Which records hold `size` natural keys: a VALUES list joined to the key's table.
 
     Not `(a, b) IN (…)`, which SQLite answers by scanning the whole table; and written as text
     once per size, because compiling a VALUES construct of a thousand parameters costs more
-    than the query itself.
+    than the query itself. With `size` None the keys come as one array per column, for
+    PostgreSQL: its driver parses a query of over 50 parameters again every time.
     """
     width = range(len(names))
-    rows = ", ".join("(" + ", ".join(f":k{i}_{n}" for i in width) + ")" for n in range(size))
+    if size is None:
+        wanted = "SELECT * FROM unnest(" + ", ".join(f"CAST(:k{i} AS text[])" for i in width) + ")"
+    else:
+        rows = (", ".join(f":k{i}_{n}" for i in width) for n in range(size))
+        wanted = "VALUES " + ", ".join(f"({row})" for row in rows)
     match = " AND ".join(f"t.{name} = wanted.k{i}" for i, name in enumerate(names))
     return text(
-        f"WITH wanted({', '.join(f'k{i}' for i in width)}) AS (VALUES {rows}) "
+        f"WITH wanted({', '.join(f'k{i}' for i in width)}) AS ({wanted}) "
         f"SELECT t.{owner}, {', '.join(f'wanted.k{i}' for i in width)} "
         f"FROM wanted JOIN {table} t ON {match}"
     )
@@ -84,6 +89,7 @@ class ImportPlan:
         self.failed_rows = 0
         self.counts = dict.fromkeys(ACTIONS, 0)
         self.changed = {"created": IdList(), "updated": IdList()}  # for the feed, at the end
+        self.ahead: dict[int, dict | Exception] = {}  # row number -> validated early
 
     def fail(self, number: int, found: Iterable[dict]) -> None:
         self.failed_rows += 1
@@ -112,17 +118,22 @@ class ImportPlan:
         columns = [column.expression for column in self.natural_key.columns]
         table, owner = columns[0].table.name, self.natural_key.owner.expression.name
         names = tuple(column.name for column in columns)
+        arrays = db.session.get_bind().dialect.name == "postgresql"
         for batch in batches(keys - asked, KEY_BATCH):
             asked.update(batch)
-            query = key_query(table, owner, names, len(batch))
-            params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
+            if arrays:
+                query = key_query(table, owner, names, None)
+                params = {f"k{i}": [key[i] for key in batch] for i in range(len(names))}
+            else:
+                query = key_query(table, owner, names, len(batch))
+                params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
             for record_id, *key in db.session.execute(query, params):
                 owners[tuple(key)] = record_id
 
     def fetch(self, ids: set[str], stored: dict) -> None:
         table = self.resource.model.__table__
         for batch in batches(ids - stored.keys()):
-            for record in db.session.execute(select(table).where(table.c.id.in_(batch))):
+            for record in db.session.execute(select(table).where(among(table.c.id, batch))):
                 stored[record.id] = record
 
     def claim(self, row: Row, record_id: str, field: str) -> bool:
@@ -134,9 +145,23 @@ class ImportPlan:
         self.claimed[record_id] = row.number
         return True
 
-    def plan(self, rows: list[Row]) -> list[Change]:
-        """The changes a chunk of rows makes; rows in error go to self.errors."""
-        items = [item for item in map(self._readable, rows) if item is not None]
+    def readable(self, rows: list[Row]) -> list[tuple[Row, dict]]:
+        """The chunk's rows with their bodies normalised; rows that cannot be read are errors."""
+        return [item for item in map(self._readable, rows) if item is not None]
+
+    def validate_ahead(self, items: list[tuple[Row, dict]], meanwhile: Callable[[], bool]) -> None:
+        """Validate rows, as long as `meanwhile()`, before knowing which rows need it.
+
+        While the database writes the previous chunk this thread would only wait; the schema's
+        answer does not depend on the database, and plan() keeps it for the rows that need it.
+        """
+        for row, raw in items:
+            if not meanwhile():
+                return
+            self.ahead[row.number] = self._checked(raw)
+
+    def plan(self, items: list[tuple[Row, dict]]) -> list[Change]:
+        """The changes a chunk of readable rows makes; rows in error go to self.errors."""
         stored: dict = {}
         owners: dict = {}
         asked: set = set()
@@ -149,6 +174,7 @@ class ImportPlan:
             body = self._validated(row, raw, raw_keys.get(row.number), stored, owners)
             if body is not None:
                 checked.append((row, body, self.keys(body)))
+        self.ahead.clear()
         self.lookup(set().union(*(keys for _, _, keys in checked)), owners, asked)
         self.fetch(set(owners.values()) - self.claimed.keys(), stored)
         changes = (self._decide(row, body, keys, stored, owners) for row, body, keys in checked)
@@ -194,12 +220,18 @@ class ImportPlan:
             if self.claim(row, candidate.id, field):
                 self.counts["unchanged"] += 1
             return None
+        checked = self.ahead.pop(row.number) if row.number in self.ahead else self._checked(raw)
+        if isinstance(checked, Exception):
+            self.fail(row.number, entries(checked))
+            return None
+        return checked
+
+    def _checked(self, raw: dict) -> dict | Exception:
+        """load_body() without its normalise() (`raw` went through that already), or its error."""
         try:
-            # load_body() without its normalise(): `raw` went through that already.
             return self.schema.dump(self.schema.load(raw))
         except (ValidationError, ApiError) as error:
-            self.fail(row.number, entries(error))
-            return None
+            return error
 
     def _match(self, row: Row, keys: set, stored: dict, owners: dict):
         """(the stored record or None for a new one, its id), or None after a row error."""
