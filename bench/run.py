@@ -94,7 +94,8 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
 
 def get_json(url: str, key: str) -> dict:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
+    # A facet count over a cold 4 GB file can take minutes; the figures never include it.
+    with urllib.request.urlopen(request, timeout=600) as response:
         return orjson.loads(response.read())
 
 
