@@ -80,26 +80,32 @@ def old_objects_left_alone():
             gc.freeze()
 
 
+def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool) -> None:
+    """Plan every chunk, and write it while no row has failed (not at all for a dry run)."""
+    resource = importer.resource
+    with (
+        objects_held() as held,
+        indexed_at_the_end(resource.model.__tablename__),
+        ChunkWriter(resource) as writer,
+    ):
+        for chunk in batches(rows):
+            items = importer.readable(chunk)
+            importer.validate_ahead(items, meanwhile=writer.busy)
+            writer.wait()
+            changes = importer.plan(items)
+            if not importer.errors and not dry_run:
+                writer.write(changes)
+            if len(held) > HELD_MAX:
+                held.clear()
+
+
 def run_import(resource: Resource, rows: Iterable[Row], *, actor: str, dry_run: bool) -> dict:
     """Plan and write every row, chunk by chunk, in the request's one transaction."""
     importer = ImportPlan(resource)
     with old_objects_left_alone(), roomy_page_cache():
         g.natural_keys_checked = True
         try:
-            with (
-                objects_held() as held,
-                indexed_at_the_end(resource.model.__tablename__),
-                ChunkWriter(resource) as writer,
-            ):
-                for chunk in batches(rows):
-                    items = importer.readable(chunk)
-                    importer.validate_ahead(items, meanwhile=writer.busy)
-                    writer.wait()
-                    changes = importer.plan(items)
-                    if not importer.errors and not dry_run:
-                        writer.write(changes)
-                    if len(held) > HELD_MAX:
-                        held.clear()
+            _plan_and_write(importer, rows, dry_run=dry_run)
         finally:
             g.natural_keys_checked = False
         if importer.failed_rows:
