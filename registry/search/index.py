@@ -193,7 +193,8 @@ def indexed_search(model) -> Callable[[Select, list[str]], Select]:
         long = [w for w in words if len(w) >= TRIGRAM]
         hanzi = [w for w in words if len(w) < TRIGRAM and is_hanzi(w)]
         exact = [w for w in words if w not in hanzi]  # the Hanzi index is exact by itself
-        if db.engine.dialect.name == "sqlite":
+        dialect = db.engine.dialect.name
+        if dialect == "sqlite":
             narrowing, common = _sqlite_narrowing(table, long, hanzi)
             stmt = stmt.where(*narrowing)
             exact += common
@@ -208,7 +209,7 @@ def indexed_search(model) -> Callable[[Select, list[str]], Select]:
             exact += [w for w in hanzi if w not in rare]
         # The exact test; on PostgreSQL pg_trgm's GIN index serves it directly for a long word.
         for word in exact:
-            if len(word) < TRIGRAM and db.engine.dialect.name == "postgresql":
+            if len(word) < TRIGRAM and dialect == "postgresql":
                 # The same test, out of pg_trgm's sight: the planner, expecting a LIKE of two
                 # letters to be rare, read every listing (1 s at a million for 梅毒) instead of
                 # walking the sort order (50 ms).
