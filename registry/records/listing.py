@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -128,13 +129,17 @@ def _typed(col, value):
     return value
 
 
-def _with_computed(text: str, values: dict) -> str:
-    """A stored record's JSON text with computed fields added, unparsed."""
-    return f"{text[:-1]},{orjson.dumps(values)[1:].decode()}" if values else text
+@functools.lru_cache(maxsize=1024)  # computed fields take few distinct values (statuses)
+def _computed_tail(names: tuple[str, ...], values: tuple) -> str:
+    """`,"name":value,…}`: how a stored record's JSON text ends with computed fields added."""
+    return "," + orjson.dumps(dict(zip(names, values, strict=True)))[1:].decode()
 
 
-def _keyset_page(resource: Resource, args: dict, limit: int) -> tuple[list[tuple], str | None]:
-    """One keyset page as (stored JSON text, computed fields) pairs, and the next cursor.
+def _keyset_page(
+    resource: Resource, args: dict, limit: int
+) -> tuple[tuple[str, ...], list[tuple[str, tuple]], str | None]:
+    """One keyset page: the computed fields' names, (stored JSON text, their values) pairs,
+    and the next cursor.
 
     Page 10,000 costs what page 1 costs.
     """
@@ -152,27 +157,39 @@ def _keyset_page(resource: Resource, args: dict, limit: int) -> tuple[list[tuple
     rows = rows[:limit]
     keys_at = 2 + len(computed)
     cursor = _encode_cursor(args["sort"], list(rows[-1][keys_at:])) if more else None
-    return [(row[0], dict(zip(computed, row[2:keys_at], strict=True))) for row in rows], cursor
+    return tuple(computed), [(row[0], tuple(row[2:keys_at])) for row in rows], cursor
 
 
 def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | None]:
     """One page of records as JSON text, computed fields included; `present` is left to the
     caller (only a resource that redacts needs it)."""
-    records, cursor = _keyset_page(resource, args, limit)
-    return [_with_computed(text, values) for text, values in records], cursor
+    names, records, cursor = _keyset_page(resource, args, limit)
+    if not names:
+        return [text for text, _ in records], cursor
+    return [text[:-1] + _computed_tail(names, values) for text, values in records], cursor
 
 
 def every(resource: Resource, args: dict, role: str, batch: int = 1000) -> Iterator[dict]:
     """Every matching record as `role` sees it, in sort order, in keyset batches (constant
-    memory)."""
+    memory).
+
+    The first batch is read before this returns: a request it cannot answer (a price sort
+    without a currency) is a 422 then, not a stream broken after its first bytes.
+    """
     args = {**args, "cursor": None}
+    return _batches(resource, args, role, batch, _keyset_page(resource, args, batch))
+
+
+def _batches(resource: Resource, args: dict, role: str, batch: int, first) -> Iterator[dict]:
+    names, records, cursor = first
     while True:
-        records, cursor = _keyset_page(resource, args, batch)
         if resource.lists_stored_json:
-            yield from (orjson.loads(text) | values for text, values in records)
+            for text, values in records:
+                yield orjson.loads(text) | dict(zip(names, values, strict=True))
         else:
             yield from (resource.view(orjson.loads(text), role) for text, _ in records)
         db.session.rollback()  # let go of the snapshot between batches
         if cursor is None:
             return
         args["cursor"] = cursor
+        names, records, cursor = _keyset_page(resource, args, batch)
