@@ -1,4 +1,5 @@
-"""gunicorn settings read by `make run`: a bare Server header, and metrics summed over workers."""
+"""gunicorn settings read by `make run`: a bare Server header, metrics summed over workers, and
+request lines long enough for the longest query."""
 
 import os
 
@@ -12,3 +13,8 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# A request line may carry the longest `q` a list takes (500 characters: 4.5 kB as encoded
+# Chinese); gunicorn's default of 4 kB answered such a request with its own HTML 414.
+limit_request_line = 8190  # gunicorn's maximum

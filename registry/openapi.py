@@ -230,7 +230,7 @@ DOCS_PAGE = """<!doctype html>
 <script src="{{ bundle }}"></script>
 <script src="{{ preset }}"></script>
 <script>
-window.ui = SwaggerUIBundle({url: "{{ spec }}", dom_id: "#swagger-ui",
+window.ui = SwaggerUIBundle({url: "{{ spec }}", dom_id: "#swagger-ui", validatorUrl: null,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: "StandaloneLayout"});
 </script></body></html>"""
 

@@ -42,6 +42,7 @@ def test_csv_has_a_bom_the_columns_and_either_delimiter(client, keys):
     assert semi.decode("utf-8-sig").splitlines()[0].startswith("id;names.ru;names.be;")
     response = client.get(f"{URL}?format=csv", headers=keys["procurement"])
     assert response.mimetype == "text/csv" and response.get_data() == data
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
 
 
@@ -90,6 +91,25 @@ def test_xlsx_opens_with_a_header_row(client, keys):
     assert len(rows) == 3 and rows[1][csv_header.index("specialties")] == "tcm"
 
 
+def test_xlsx_shows_control_characters_as_replacement_characters(client, keys):
+    names = {"en": "Ctrl\u0001char\u000binst"}
+    post(client, URL, institution(names=names, city="a\u0002b"), keys["clerk"])
+    response = client.get(f"{URL}?format=xlsx", headers=keys["clerk"])
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.get_data())).active.iter_rows(values_only=True))
+    assert "Ctrl\ufffdchar\ufffdinst" in rows[1] and "a\ufffdb" in rows[1]
+    (row,) = csv_table(export(client, "institutions", keys["clerk"]))
+    assert row["names.en"] == names["en"]  # CSV keeps them
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "xlsx"])
+def test_an_export_it_cannot_sort_is_422_before_it_starts(client, keys, fmt):
+    post(client, URL, institution(), keys["clerk"])
+    response = client.get(f"/api/v1/reagents?format={fmt}&sort=-price", headers=keys["clerk"])
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert [e["field"] for e in response.get_json()["errors"]] == ["sort"]
+
+
 def test_every_collection_exports(client, keys):
     minsk = post(client, URL, institution(), keys["clerk"])
     chongqing = post(client, URL, chongqing_institution(), keys["clerk"])
@@ -121,9 +141,10 @@ def catalogue(client, keys) -> str:
     )
     post(client, "/api/v1/reagents", full, keys["clerk"])
     post(client, "/api/v1/reagents", reagent(supplier["id"]), keys["clerk"])
-    post(
-        client, URL, institution(identifiers=[{"scheme": "other", "value": "ID-1"}]), keys["clerk"]
-    )
+    # List items holding the separator or a backslash come back as they were.
+    specialties = ["a;b", "C:\\x", "tcm", "end\\"]
+    other = institution(identifiers=[{"scheme": "other", "value": "ID-1"}], specialties=specialties)
+    post(client, URL, other, keys["clerk"])
     return supplier["id"]
 
 

@@ -180,7 +180,7 @@ def test_ndjson_rows(client, keys):
         json.dumps(institution()),
         "   ",
     ]
-    data = "\n".join(lines).encode()
+    data = "\ufeff".encode() + "\n".join(lines).encode()  # with a BOM, as CSV may have
     assert imported(client, "institutions", data, keys["clerk"], NDJSON) == {
         "created": 1,
         "updated": 1,

@@ -29,6 +29,8 @@ def test_docs_are_served_locally(client):
     html = page.get_data(as_text=True)
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert sources and all(s.startswith("/") for s in sources), sources
+    # Swagger UI would send the spec's address to validator.swagger.io for its badge.
+    assert "validatorUrl: null" in html
     for source in sources:
         asset = client.get(source)
         assert asset.status_code == 200, source
@@ -41,6 +43,7 @@ def test_health_ready_metrics(client, keys):
     client.get("/api/v1/institutions", headers=keys["clerk"])
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
+    assert metrics.headers["Content-Type"].count("charset") == 1
     text = metrics.get_data(as_text=True)
     assert 'registry_requests_total{endpoint="api.institutions_list",status="200"}' in text
     assert "registry_request_seconds_bucket" in text

@@ -1,5 +1,6 @@
 """Import bodies read as a stream of rows: CSV in the export's columns, or NDJSON."""
 
+import codecs
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -131,11 +132,14 @@ def _csv_row(number: int, cells: list[str], writers, id_index, width: int) -> Ro
 
 
 def ndjson_rows(stream: io.RawIOBase, line_limit: int) -> Iterator[Row]:
-    """Rows of an NDJSON body: one POST body a line, blank lines skipped."""
+    """Rows of an NDJSON body: one POST body a line, blank lines skipped, a BOM allowed (as in
+    a CSV body: editors on Windows write one)."""
     buffered = io.BufferedReader(stream, READ_BUFFER)
     number = 0
     while line := buffered.readline(line_limit + 1):
         number += 1
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8) :]
         if len(line) > line_limit and not line.endswith(b"\n"):
             while (rest := buffered.readline(READ_BUFFER)) and not rest.endswith(b"\n"):
                 pass  # skip the rest of the over-long line

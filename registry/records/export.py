@@ -1,15 +1,18 @@
 """Exports: every matching record as CSV, NDJSON or XLSX, streamed in constant memory."""
 
 import csv
+import io
+import itertools
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import orjson
 from flask import Response, stream_with_context
 from marshmallow import Schema, fields
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from registry.records.declaration import Resource
 from registry.records.listing import every
@@ -67,27 +70,75 @@ def columns(resource: Resource) -> list[Column]:
     return head + body + computed + meta
 
 
-def _get(doc: dict, path: tuple[str, ...]):
-    for key in path:
-        if not isinstance(doc, dict):
-            return None
-        doc = doc.get(key)
-    return doc
-
-
-def cell(value, kind: str) -> str:
-    """A value as the text of one cell; formula-like text gets a leading apostrophe."""
+def _text(value) -> str:
+    """A scalar as the text of one cell; formula-like text gets a leading apostrophe."""
+    if value.__class__ is str:
+        return "'" + value if value.startswith(ESCAPED_STARTS) else value
     if value is None:
         return ""
-    if kind == "bool" or isinstance(value, bool):
+    if isinstance(value, bool):
         return "true" if value else "false"
-    if kind == "json":
-        return orjson.dumps(value).decode()
-    if kind == "list":
-        value = ";".join(str(item) for item in value)
-    if not isinstance(value, str):
-        return str(value)
-    return "'" + value if value.startswith(ESCAPED_STARTS) else value
+    return str(value)
+
+
+# Per column kind, how a value is written: each the text of one cell.
+WRITERS: dict[str, Callable[[object], str]] = {
+    "scalar": _text,
+    "int": _text,
+    "bool": lambda value: "" if value is None else ("true" if value else "false"),
+    "json": lambda value: "" if value is None else orjson.dumps(value).decode(),
+    "list": lambda value: "" if value is None else _text(";".join(map(_item, value))),
+}
+
+
+def _item(value) -> str:
+    """One item of a `;`-joined list: a `;` or `\\` inside it is written `\\;` or `\\\\`."""
+    text = str(value)
+    if "\\" in text or ";" in text:
+        return text.replace("\\", "\\\\").replace(";", "\\;")
+    return text
+
+
+def split_items(text: str) -> list[str]:
+    """The items of a `;`-joined list cell, `\\;` and `\\\\` read back as `;` and `\\`; any
+    other backslash is kept as it is."""
+    if "\\" not in text:
+        return text.split(";")
+    items, item, i = [], [], 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and text[i + 1 : i + 2] in (";", "\\"):
+            item.append(text[i + 1])
+            i += 2
+            continue
+        if char == ";":
+            items.append("".join(item))
+            item = []
+        else:
+            item.append(char)
+        i += 1
+    items.append("".join(item))
+    return items
+
+
+def cell_reader(column: Column) -> Callable[[dict], str]:
+    """How a column's cell is taken from a record: its path walked (a missing or non-object
+    step gives an empty cell) and the value written. Made once per export: a million rows
+    call it for every column."""
+    write = WRITERS[column.kind]
+    first, *rest = column.path
+    if not rest:
+        return lambda doc: write(doc.get(first))
+
+    def read(doc: dict) -> str:
+        value = doc.get(first)
+        for key in rest:
+            if not isinstance(value, dict):
+                return ""
+            value = value.get(key)
+        return write(value)
+
+    return read
 
 
 def read_cell(text: str, kind: str):
@@ -101,7 +152,7 @@ def read_cell(text: str, kind: str):
     elif not text.strip():
         return None
     if kind == "list":
-        return [item for item in text.split(";") if item.strip()] or None
+        return [item for item in split_items(text) if item.strip()] or None
     if kind == "json":
         return orjson.loads(text)
     if kind == "bool":
@@ -114,33 +165,20 @@ def read_cell(text: str, kind: str):
 def rows(resource: Resource, docs: Iterable[dict]) -> Iterator[list[str]]:
     cols = columns(resource)
     yield [c.name for c in cols]
+    readers = [cell_reader(c) for c in cols]
     for doc in docs:
-        yield [cell(_get(doc, c.path), c.kind) for c in cols]
-
-
-class _Line:
-    """A file-like sink for csv.writer that hands back what was written."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
+        yield [read(doc) for read in readers]
 
 
 def _csv(lines: Iterator[list[str]], delimiter: str) -> Iterator[bytes]:
-    sink = _Line()
-    writer = csv.writer(sink, delimiter=delimiter, lineterminator="\r\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     yield "\ufeff".encode()
-    batch = []
-    for line in lines:
-        writer.writerow(line)
-        batch.append(sink.text)
-        sink.text = ""
-        if len(batch) >= 500:
-            yield "".join(batch).encode()
-            batch = []
-    yield "".join(batch).encode()
+    while batch := list(itertools.islice(lines, 500)):
+        writer.writerows(batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def _ndjson(docs: Iterator[dict]) -> Iterator[bytes]:
@@ -158,7 +196,8 @@ def _xlsx(lines: Iterator[list[str]], title: str) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for line in lines:
-        sheet.append(line)
+        # A spreadsheet cannot hold control characters (csv and ndjson keep them).
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", text) for text in line])
     # Write-only mode keeps rows on disk; the finished file is streamed back in chunks.
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
         workbook.save(spool)
@@ -177,7 +216,7 @@ def stream(resource: Resource, args: dict, role: str) -> Response:
         body = _csv(rows(resource, docs), args["delimiter"])
     else:
         body = _xlsx(rows(resource, docs), resource.name)
-    response = Response(stream_with_context(body), mimetype=MIMETYPES[fmt])
+    response = Response(stream_with_context(body), content_type=MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{resource.name}.{fmt}"'
     if resource.private_headers:
         response.headers["Cache-Control"] = "no-store"
