@@ -23,9 +23,11 @@ def parse_json(raw: bytes):
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         try:
-            text = raw.decode("utf-8")
-            return json.loads(text, parse_constant=_reject_constant)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+            value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            # orjson refused a lone surrogate escape (\ud800) too: it is no text to store.
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+            return value
+        except (UnicodeError, ValueError, RecursionError):
             raise ApiError(400, f"The body is not valid UTF-8 JSON: {error}") from None
 
 
