@@ -110,17 +110,48 @@ class Phone(fields.String):
         super().__init__(validate=validate.Length(max=40), **kwargs)
 
 
-class Country(fields.String):
-    """ISO 3166-1 alpha-2."""
+class ListedCode(fields.String):
+    """A code that one of the reference lists must hold; each subclass names its list."""
+
+    description = ""
+    message = ""
+
+    @staticmethod
+    def listed(value: str) -> bool:
+        raise NotImplementedError
 
     def __init__(self, **kwargs):
-        super().__init__(metadata={"description": "ISO 3166-1 alpha-2, e.g. BY, CN"}, **kwargs)
+        super().__init__(metadata={"description": self.description}, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        if not reference.is_country(value):
-            raise ValidationError("Not an ISO 3166-1 alpha-2 country code (e.g. BY, CN).")
+        if not self.listed(value):
+            raise ValidationError(self.message)
         return value
+
+
+class Country(ListedCode):
+    """ISO 3166-1 alpha-2."""
+
+    description = "ISO 3166-1 alpha-2, e.g. BY, CN"
+    message = "Not an ISO 3166-1 alpha-2 country code (e.g. BY, CN)."
+    listed = staticmethod(reference.is_country)
+
+
+class Region(ListedCode):
+    """An ISO 3166-2 subdivision code of any country (a filter: the body checks the country)."""
+
+    description = "ISO 3166-2, e.g. BY-MI, CN-CQ"
+    message = "Not an ISO 3166-2 subdivision code (e.g. BY-MI, CN-CQ)."
+    listed = staticmethod(reference.is_subdivision)
+
+
+class District(ListedCode):
+    """A district code of some region's list (a filter: the body checks the region)."""
+
+    description = "A district code from /reference"
+    message = "Not a district code of any region (see /api/v1/reference)."
+    listed = staticmethod(reference.is_any_district)
 
 
 def website() -> fields.URL:

@@ -1,6 +1,7 @@
 """Reagent listing bodies (contract §3, Reagent listings)."""
 
 import re
+import unicodedata
 from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load
@@ -11,6 +12,7 @@ from schemas.common import (
     Country,
     Date,
     Id,
+    ListedCode,
     RecordSchema,
     bounded_list,
     code,
@@ -41,17 +43,12 @@ class Amount(fields.String):
         return value
 
 
-class Currency(fields.String):
+class Currency(ListedCode):
     """ISO 4217 alphabetic code of a currency a price may use."""
 
-    def __init__(self, **kwargs):
-        super().__init__(metadata={"description": "ISO 4217, e.g. BYN, CNY, USD"}, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        if not reference.is_currency(value):
-            raise ValidationError("Not an ISO 4217 currency code (e.g. BYN, CNY, USD).")
-        return value
+    description = "ISO 4217, e.g. BYN, CNY, USD"
+    message = "Not an ISO 4217 currency code (e.g. BYN, CNY, USD)."
+    listed = staticmethod(reference.is_currency)
 
 
 class TnvedCode(fields.String):
@@ -61,7 +58,8 @@ class TnvedCode(fields.String):
         value = "".join(super()._deserialize(value, attr, data, **kwargs).split())
         if not TNVED_RE.match(value):
             raise ValidationError("Not a commodity code of 10 digits (e.g. 3822190000).")
-        return value
+        # Digits of any script (full-width ３８２２…) are stored as the ASCII code.
+        return "".join(str(unicodedata.decimal(digit)) for digit in value)
 
 
 class PriceSchema(Schema):

@@ -141,6 +141,7 @@ def test_filters(client, keys):
     assert ids("country=CN") == {b["id"]}
     assert ids("region=BY-MI") == {a["id"]}
     assert ids("district=borisov") == {a["id"]}
+    assert ids("region=CN-CQ") == {b["id"]} and ids("region=DE-BE") == set()
     assert ids("status=suspended") == {b["id"]}
     assert ids("specialty=tcm") == {a["id"]}
     assert ids("kind=clinic&country=CN") == set()
@@ -148,6 +149,10 @@ def test_filters(client, keys):
         "kind=spa",
         "status=x",
         "country=ZZ",
+        "region=BY-ZZ",
+        "region=by-mi",
+        "district=atlantis",
+        "district=BORISOV",
         "limit=0",
         "limit=501",
         "sort=colour",

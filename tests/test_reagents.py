@@ -49,6 +49,10 @@ def test_create_read_and_etag_with_today(client, keys, supplier):
     assert response.headers["Location"].endswith(f"{URL}/{created['id']}")
     assert created["tnved_code"] == "3822190000"
     assert created["registration_status"] == "unregistered"
+    for digits in ("３８２２１９００００", "٣٨٢٢١٩٠٠٠٠"):  # full-width, Arabic-Indic
+        other = reagent(supplier["id"], catalog_number=f"TN-{len(digits)}-{digits[0]}")
+        stored = post(client, URL, {**other, "tnved_code": digits}, keys["clerk"])
+        assert stored["tnved_code"] == "3822190000"
     got = client.get(f"{URL}/{created['id']}", headers=keys["procurement"])
     assert got.headers["ETag"] == etag
     assert got.get_json() == created

@@ -10,7 +10,7 @@ from registry.reagents.model import Reagent
 from registry.records import Children, Filter, NaturalKey, Reference, Resource
 from registry.records.links import equals, linked
 from registry.search.index import indexed_search
-from schemas.common import Country, code, first_name, text
+from schemas.common import Country, District, Region, code, first_name, text
 from schemas.institutions import institution_schema
 
 institutions = Resource(
@@ -34,8 +34,8 @@ institutions = Resource(
     filters={
         "kind": Filter(code(reference.INSTITUTION_KINDS), equals(Institution.kind)),
         "country": Filter(Country(), equals(Institution.country)),
-        "region": Filter(text(16), equals(Institution.region)),
-        "district": Filter(text(64), equals(Institution.district)),
+        "region": Filter(Region(), equals(Institution.region)),
+        "district": Filter(District(), equals(Institution.district)),
         "status": Filter(code(reference.INSTITUTION_STATUSES), equals(Institution.status)),
         "specialty": Filter(
             text(64),

@@ -106,6 +106,21 @@ def is_region(country: str, region: str) -> bool:
     return found is not None and found[0] == country
 
 
+def is_subdivision(code: str) -> bool:
+    """True for an ISO 3166-2 code (upper case) of any country's subdivision."""
+    return code in _subdivisions()
+
+
+@cache
+def _district_codes() -> frozenset[str]:
+    return frozenset(code for districts in DISTRICTS.values() for code in districts)
+
+
+def is_any_district(code: str) -> bool:
+    """True when `code` is a district code of some region with a district list."""
+    return code in _district_codes()
+
+
 def districts_of(region: str) -> dict[str, dict[str, str]]:
     """District code -> names for a region with a district list; empty for any other region."""
     return {code: dict(names) for code, names in DISTRICTS.get(region, {}).items()}
