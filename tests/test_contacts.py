@@ -108,6 +108,21 @@ def test_personal_data_needs_consent_for_other_roles(client, keys, place, role):
     assert got["phone"] == "+375291234567" and got["messengers"]["wechat"] == "zhanna_k"
 
 
+@pytest.mark.parametrize("role", ["integration", "procurement"])
+def test_withdrawn_consent_hides_personal_data_in_history_too(client, keys, place, role):
+    given = {"consent": {"given": True, "recorded_on": "2024-04-01"}}
+    record = post(client, URL, {**full(place), **given}, keys["clerk"])
+    history = f"{URL}/{record['id']}/history"
+    shown = client.get(history, headers=keys[role]).get_json()["items"]
+    assert shown[0]["record"]["phone"] == "+375291234567"
+    withdrawn = {"consent": {"given": False, "recorded_on": "2024-05-01"}}
+    client.patch(f"{URL}/{record['id']}", json=withdrawn, headers=keys["clerk"])
+    for doc in _everywhere(client, keys[role], record["id"]):
+        assert not set(PRIVATE) & doc.keys()
+    kept = client.get(history, headers=keys["clerk"]).get_json()["items"]
+    assert kept[0]["record"]["phone"] == "+375291234567"
+
+
 def test_filters_and_search(client, keys, place):
     other_place = post(client, "/api/v1/institutions", institution(), keys["clerk"])["id"]
     zhanna = post(client, URL, full(place), keys["clerk"])

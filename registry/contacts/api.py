@@ -2,7 +2,14 @@
 
 from registry import reference
 from registry.contacts.model import Contact, ContactLanguage, ContactRole
-from registry.contacts.rules import check_contact, erase, present, search, searchable
+from registry.contacts.rules import (
+    check_contact,
+    erase,
+    present,
+    present_version,
+    search,
+    searchable,
+)
 from registry.records import Children, Filter, Resource
 from registry.records.links import equals, linked
 from registry.search.text import search_text
@@ -45,6 +52,7 @@ contacts = Resource(
     ],
     rules=check_contact,
     present=present,
+    present_version=present_version,
     on_delete=erase,
     private_headers=True,
 )

@@ -28,11 +28,21 @@ def consented(doc: dict) -> bool:
     return bool((doc.get("consent") or {}).get("given"))
 
 
+def _without_private(doc: dict) -> dict:
+    return {key: value for key, value in doc.items() if key not in PRIVATE_FIELDS}
+
+
 def present(doc: dict, role: str) -> dict:
     """The contact as this role may see it."""
-    if role in SEES_PRIVATE or consented(doc):
+    return doc if role in SEES_PRIVATE or consented(doc) else _without_private(doc)
+
+
+def present_version(doc: dict, current: dict | None, role: str) -> dict:
+    """A past version as this role may see it: its private fields need the consent of that
+    version and of the contact today (consent withdrawn since hides them in history too)."""
+    if role in SEES_PRIVATE or (consented(doc) and current is not None and consented(current)):
         return doc
-    return {key: value for key, value in doc.items() if key not in PRIVATE_FIELDS}
+    return _without_private(doc)
 
 
 def searchable(body: dict, *, private: bool = True) -> list[str | None]:

@@ -77,6 +77,9 @@ class Resource:
     rules: Callable[[dict, Any], None] | None = None
     # Reads: (doc, role) -> doc as that role sees it (computed fields, redaction).
     present: Callable[[dict, str], dict] | None = None
+    # History: (past version, current record or None after a delete, role) -> the version as
+    # that role sees it, where today's record decides too (a consent withdrawn since).
+    present_version: Callable[[dict, dict | None, str], dict] | None = None
     # The computed fields of `present` as SQL (name -> expression): lists add them to the
     # stored JSON text without parsing it. Unset while `present` does more (redaction): lists
     # then parse every record to run it.
@@ -100,6 +103,11 @@ class Resource:
 
     def view(self, doc: dict, role: str) -> dict:
         return self.present(doc, role) if self.present else doc
+
+    def view_version(self, doc: dict, current: dict | None, role: str) -> dict:
+        if self.present_version:
+            return self.present_version(doc, current, role)
+        return self.view(doc, role)
 
     @property
     def lists_stored_json(self) -> bool:

@@ -117,12 +117,11 @@ def make_views(resource: Resource) -> dict:
         ).all()
         if not events:
             raise ApiError(404, f"No {resource.name} record with id {record_id}.")
-        items = []
-        for event in events:
-            item = event.history_item()
+        items = [event.history_item() for event in events]
+        current = items[-1]["record"]  # None after a delete
+        for item in items:
             if item["record"] is not None:
-                item["record"] = resource.view(item["record"], g.role)
-            items.append(item)
+                item["record"] = resource.view_version(item["record"], current, g.role)
         response = json_response({"items": items})
         if resource.private_headers:
             response.headers["Cache-Control"] = "no-store"
