@@ -100,6 +100,11 @@ def e164(value: str, region: str | None, field: str = "phone") -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         hint = "" if region else " in international form (+375 …, +86 …)"
         raise ValidationError(f"Not a valid phone number{hint}.", field_name=field)
+    if number.extension:  # E.164 has no room for it: refused rather than silently dropped
+        raise ValidationError(
+            f"Give the number without its extension ({number.extension}): E.164 holds none.",
+            field_name=field,
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

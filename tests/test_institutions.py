@@ -68,6 +68,8 @@ def test_defaults_and_location(client, keys):
         ({"identifiers": [{"scheme": "other"}]}, "identifiers.0.value"),
         ({"email": "not-an-address"}, "email"),
         ({"phone": "12345"}, "phone"),
+        ({"phone": "+375 17 123 45 67 доб. 12"}, "phone"),
+        ({"phone": "+86 23 6381 1234 ext. 5"}, "phone"),
         ({"website": "ftp://example.by"}, "website"),
         ({"address": "a" * 501}, "address"),
         ({"city": "a" * 301}, "city"),
