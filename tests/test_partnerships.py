@@ -303,3 +303,21 @@ def test_an_institution_on_a_partnership_cannot_be_deleted(client, keys, sides):
     assert client.delete(f"{URL}/{record['id']}", headers=keys["clerk"]).status_code == 204
     freed = client.delete(f"/api/v1/institutions/{sides['minsk']}", headers=keys["clerk"])
     assert freed.status_code == 204
+
+
+def test_a_side_stays_in_its_region_while_the_partnership_lasts(client, keys, sides):
+    record = create(client, keys, sides)
+    institutions = "/api/v1/institutions"
+    moves = {
+        "minsk": {"region": "BY-HM", "district": None},
+        "chongqing": {"region": "CN-SH", "district": None},
+    }
+    for side, move in moves.items():
+        response = client.patch(f"{institutions}/{sides[side]}", json=move, headers=keys["clerk"])
+        assert response.status_code == 409, response.get_data(as_text=True)
+        assert response.get_json()["errors"][0]["field"] == "region"
+        assert record["id"] in response.get_json()["detail"]
+    assert patch(client, keys, record["id"], {"status": "terminated"}).status_code == 200
+    for side, move in moves.items():
+        response = client.patch(f"{institutions}/{sides[side]}", json=move, headers=keys["clerk"])
+        assert response.status_code == 200, response.get_data(as_text=True)

@@ -4,7 +4,7 @@ from registry import reference
 from registry.contacts.model import Contact
 from registry.exchanges.model import ExchangeInstitution
 from registry.institutions.model import Institution, InstitutionIdentifier, InstitutionSpecialty
-from registry.institutions.rules import identifiers_free
+from registry.institutions.rules import check_institution
 from registry.partnerships.model import Partnership
 from registry.reagents.model import Reagent
 from registry.records import Children, Filter, NaturalKey, Reference, Resource
@@ -61,7 +61,7 @@ institutions = Resource(
         Reference(ExchangeInstitution.institution_id, "exchanges"),
         Reference(Reagent.supplier_id, "reagents"),
     ],
-    rules=identifiers_free,
+    rules=check_institution,
     natural_key=NaturalKey(
         keys=lambda body: [(i["scheme"], i["value"]) for i in body.get("identifiers") or []],
         columns=(InstitutionIdentifier.scheme, InstitutionIdentifier.value),
