@@ -51,10 +51,24 @@ def test_default_sort_is_newest_update_first(client, keys):
     assert [i["id"] for i in items] == [a["id"], b["id"]]
 
 
-def test_cursor_of_another_sort_is_422(client, keys):
+@pytest.mark.parametrize(
+    "first, then",
+    [
+        ("sort=name", "sort=created_at"),
+        ("sort=name&kind=hospital", "sort=name&kind=clinic"),
+        ("sort=name&q=минск", "sort=name&q=слуцк"),
+        ("sort=name&q=минск", "sort=name"),
+    ],
+)
+def test_cursor_of_another_sort_or_filter_is_422(client, keys, first, then):
     for _ in range(3):
-        post(client, URL, institution(), keys["clerk"])
-    cursor = client.get(f"{URL}?limit=1&sort=name", headers=keys["clerk"]).get_json()["next_cursor"]
-    response = client.get(f"{URL}?limit=1&sort=created_at&cursor={cursor}", headers=keys["clerk"])
+        post(client, URL, institution(names={"ru": "Минская ЦРБ"}), keys["clerk"])
+    page = client.get(f"{URL}?limit=1&{first}", headers=keys["clerk"]).get_json()
+    response = client.get(
+        f"{URL}?limit=1&{then}&cursor={page['next_cursor']}", headers=keys["clerk"]
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "cursor"
+    # The page size may change between pages.
+    more = client.get(f"{URL}?limit=2&{first}&cursor={page['next_cursor']}", headers=keys["clerk"])
+    assert more.status_code == 200 and len(more.get_json()["items"]) == 2

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import functools
+import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -89,18 +90,30 @@ def filtered(resource: Resource, args: dict) -> Select:
     return stmt
 
 
-def _encode_cursor(sort: str, values: list) -> str:
+# What a cursor does not depend on: the page size and the way the list is written.
+_UNBOUND = frozenset({"limit", "cursor", "format", "delimiter", "facets"})
+
+
+def _query_of(args: dict) -> str:
+    """A short digest of the query a cursor belongs to: sort, filters and q."""
+    bound = sorted((k, str(v)) for k, v in args.items() if k not in _UNBOUND and v is not None)
+    return hashlib.blake2s(orjson.dumps(bound), digest_size=8).hexdigest()
+
+
+def _encode_cursor(args: dict, values: list) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    raw = orjson.dumps({"s": sort, "k": plain}, default=str)
+    raw = orjson.dumps({"q": _query_of(args), "k": plain}, default=str)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, sort: str, cols: list) -> list:
+def _decode_cursor(cursor: str, args: dict, cols: list) -> list:
+    """The sort key values a cursor holds; a cursor of another query (another sort, filter or
+    currency: its keys would page through something else) is refused."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = orjson.loads(raw)
-        if not isinstance(data, dict) or data.get("s") != sort:
-            raise ValueError("cursor of another sort")
+        if not isinstance(data, dict) or data.get("q") != _query_of(args):
+            raise ValueError("cursor of another query")
         values = data["k"]
         if not isinstance(values, list) or len(values) != len(cols):
             raise ValueError("cursor of another shape")
@@ -114,7 +127,7 @@ def _decode_cursor(cursor: str, sort: str, cols: list) -> list:
         orjson.JSONDecodeError,
     ):
         raise field_error(
-            "cursor", "Not a cursor of this list and sort; start again without it."
+            "cursor", "Not a cursor of this list, sort and filters; start again without it."
         ) from None
 
 
@@ -147,7 +160,7 @@ def _keyset_page(
     computed = resource.computed_sql() if resource.computed_sql else {}
     stmt = filtered(resource, args).add_columns(*computed.values(), *cols)
     if args.get("cursor"):
-        after = _decode_cursor(args["cursor"], args["sort"], cols)
+        after = _decode_cursor(args["cursor"], args, cols)
         key = tuple_(*cols)
         stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
     order = [c.desc() if descending else c.asc() for c in cols]
@@ -156,7 +169,7 @@ def _keyset_page(
     more = len(rows) > limit
     rows = rows[:limit]
     keys_at = 2 + len(computed)
-    cursor = _encode_cursor(args["sort"], list(rows[-1][keys_at:])) if more else None
+    cursor = _encode_cursor(args, list(rows[-1][keys_at:])) if more else None
     return tuple(computed), [(row[0], tuple(row[2:keys_at])) for row in rows], cursor
 
 
