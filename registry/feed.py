@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, request
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
@@ -10,8 +10,9 @@ from registry.auth import requires
 from registry.extensions import db
 from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
-from registry.records.listing import parse_args
+from registry.records.listing import next_page_link, parse_args
 from registry.records.model import RecordEvent
+from registry.records.views import RESOURCES
 
 MAX_SEQ = 2**62
 
@@ -21,7 +22,22 @@ class ChangesArgs(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 
-class Moment(fields.Field):
+class SeqCursor(fields.String):
+    """The audit's cursor: the `next_cursor` string of the page before (an event's seq)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_SEQ):
+            raise ValidationError("Not a cursor of the audit; start again without it.")
+        return int(value)
+
+
+def _collection(name: str) -> None:
+    if name not in RESOURCES:
+        raise ValidationError(f"Not a collection; one of {', '.join(RESOURCES)}.")
+
+
+class Moment(fields.String):
     """A date (YYYY-MM-DD, from its start) or an RFC 3339 date-time."""
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -38,10 +54,12 @@ class Moment(fields.Field):
 
 class AuditArgs(Schema):
     actor = fields.String(validate=validate.Length(max=300))
-    resource = fields.String(validate=validate.Length(max=32))
-    since = Moment(metadata={"description": "Only events at or after this moment"})
+    resource = fields.String(validate=_collection, metadata={"description": "A collection"})
+    since = Moment(
+        metadata={"description": "Only events at or after this moment", "format": "date-time"}
+    )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
-    cursor = fields.Integer(strict=False, validate=validate.Range(1, MAX_SEQ))
+    cursor = SeqCursor()
 
 
 changes_args = ChangesArgs(unknown=RAISE)
@@ -149,6 +167,5 @@ def register_feed(blueprint: Blueprint) -> None:
             {"items": [event.audit_item() for event in events], "next_cursor": cursor}
         )
         if cursor:
-            link = url_for(request.endpoint, **{**request.args.to_dict(), "cursor": cursor})
-            response.headers["Link"] = f'<{link}>; rel="next"'
+            response.headers["Link"] = next_page_link(cursor)
         return response

@@ -1,16 +1,27 @@
 """The /api/v1/keys endpoints (admin): issue, list and revoke API keys."""
 
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response, request, url_for
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import literal, select, tuple_
 
 from registry.auth import ROLES, ApiKey, issue_key, requires
-from registry.errors import ApiError
+from registry.errors import ApiError, field_error
 from registry.extensions import db
 from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
 from registry.records.body import json_body, normalise
+from registry.records.listing import next_page_link, parse_args
 from registry.records.model import rfc3339, utcnow
+
+
+class KeyListArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    cursor = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "next_cursor of the page before"}
+    )
+
+
+key_list_args = KeyListArgs(unknown=RAISE)
 
 
 class KeySchema(Schema):
@@ -65,10 +76,11 @@ OPERATIONS = {
         },
         "get": {
             "tags": ["keys"],
-            "summary": "Every key, without secrets",
+            "summary": "Every key, without secrets, oldest first, keyset-paged",
+            "parameters": [{"in": "query", "schema": key_list_args}],
             "responses": {
                 "200": {"description": "Keys", "content": json_content(KEY_LIST)},
-                **errors_for(401, 403, 429, 503),
+                **errors_for(401, 403, 422, 429, 503),
             },
         },
     },
@@ -102,9 +114,23 @@ def register_keys(blueprint: Blueprint) -> None:
     @blueprint.get("/keys")
     @requires("admin")
     def list_keys():
-        """Every key, without secrets."""
-        keys = db.session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).all()
-        return json_response({"items": [key_view(k) for k in keys], "next_cursor": None})
+        """Every key, without secrets, oldest first; the cursor is the last key's id."""
+        args = parse_args(key_list_args, request.args)
+        stmt = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id).limit(args["limit"] + 1)
+        if args.get("cursor"):
+            after = db.session.get(ApiKey, args["cursor"])  # keys are revoked, never deleted
+            if after is None:
+                raise field_error("cursor", "Not a cursor of this list; start again without it.")
+            key = tuple_(ApiKey.created_at, ApiKey.id)
+            stmt = stmt.where(key > tuple_(literal(after.created_at), literal(after.id)))
+        keys = db.session.scalars(stmt).all()
+        more = len(keys) > args["limit"]
+        keys = keys[: args["limit"]]
+        cursor = keys[-1].id if more else None
+        response = json_response({"items": [key_view(k) for k in keys], "next_cursor": cursor})
+        if cursor:
+            response.headers["Link"] = next_page_link(cursor)
+        return response
 
     @blueprint.delete("/keys/<uuid:key_id>")
     @requires("admin")

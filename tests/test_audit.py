@@ -102,5 +102,13 @@ def test_only_admins_and_valid_parameters(client, keys):
     for role in ("clerk", "integration", "procurement"):
         assert client.get(URL, headers=keys[role]).status_code == 403
     assert client.get(URL).status_code == 401
-    for query in ("?limit=0", "?limit=501", "?cursor=abc", "?colour=red", "?since=2024-13-01"):
+    bad = (
+        "?limit=0",
+        "?limit=501",
+        "?cursor=abc",
+        "?cursor=１",
+        "?colour=red",
+        "?since=2024-13-01",
+    )
+    for query in (*bad, "?resource=bogus", "?cursor=0"):
         assert client.get(f"{URL}{query}", headers=keys["admin"]).status_code == 422, query

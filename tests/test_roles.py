@@ -102,3 +102,25 @@ def test_secrets_are_stored_only_as_hashes(app, client, keys):
     with app.app_context():
         rows = db.session.execute(text("SELECT * FROM api_keys")).all()
     assert rows and all(secret not in str(row) for row in rows)
+
+
+def test_keys_list_is_keyset_paged_like_every_list(client, keys):
+    admin = keys["admin"]
+    for n in range(3):
+        client.post("/api/v1/keys", json={"name": f"k{n}", "role": "procurement"}, headers=admin)
+    everything = client.get("/api/v1/keys?limit=500", headers=admin).get_json()["items"]
+    seen, url = [], "/api/v1/keys?limit=2"
+    while url:
+        response = client.get(url, headers=admin)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        assert len(body["items"]) <= 2
+        seen += body["items"]
+        link = response.headers.get("Link")
+        assert (link is None) == (body["next_cursor"] is None)
+        url = link[1 : link.index(">")] if link else None
+    assert [k["id"] for k in seen] == [k["id"] for k in everything] and len(seen) >= 5
+    for query in ("limit=0", "limit=501", f"cursor={FAKE_ID}", "colour=red"):
+        response = client.get(f"/api/v1/keys?{query}", headers=admin)
+        assert response.status_code == 422, query
+        assert response.get_json()["errors"][0]["field"] == query.split("=")[0]

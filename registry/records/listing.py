@@ -7,8 +7,10 @@ import hashlib
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlencode
 
 import orjson
+from flask import request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, Text, cast, select, tuple_
 
@@ -19,6 +21,12 @@ from registry.search.text import like_pattern, query_words
 
 FORMATS = ("json", "csv", "ndjson", "xlsx")
 BASE_SORTS = ("updated_at", "created_at", "name")
+
+
+def next_page_link(cursor: str) -> str:
+    """The Link header to the next page: this request's URL with the cursor replaced."""
+    query = urlencode({**request.args.to_dict(), "cursor": cursor})
+    return f'<{request.script_root}{request.path}?{query}>; rel="next"'
 
 
 def sort_choices(resource: Resource) -> list[str]:

@@ -1,7 +1,6 @@
 """The HTTP face of the lifecycle: one set of views serves every declared resource."""
 
 import functools
-from urllib.parse import urlencode
 
 import orjson
 from flask import Blueprint, Response, g, request, url_for
@@ -17,7 +16,7 @@ from registry.records.conditional import check_if_match, etag_of, not_modified
 from registry.records.declaration import Resource
 from registry.records.idempotency import idempotent
 from registry.records.lifecycle import body_of, delete_record, save_record
-from registry.records.listing import args_schema, page, parse_args
+from registry.records.listing import args_schema, next_page_link, page, parse_args
 from registry.records.model import RecordEvent
 
 RESOURCES: dict[str, Resource] = {}
@@ -69,8 +68,7 @@ def make_views(resource: Resource) -> dict:
             body |= resource.list_extras(args)
         response = json_response(body)
         if cursor:
-            query = urlencode({**request.args.to_dict(), "cursor": cursor})
-            response.headers["Link"] = f'<{request.script_root}{request.path}?{query}>; rel="next"'
+            response.headers["Link"] = next_page_link(cursor)
         if resource.private_headers:
             response.headers["Cache-Control"] = "no-store"
         return response
