@@ -51,10 +51,11 @@ class HistoryItemSchema(Schema):
     record = fields.Dict(allow_none=True)
 
 
-def errors_for(*codes: int) -> dict:
+def errors_for(*codes: int, saying: dict[int, str] | None = None) -> dict:
+    """The problem responses of an operation; `saying` words some differently (imports)."""
     return {
         str(c): {
-            "description": ERRORS[str(c)],
+            "description": (saying or {}).get(c, ERRORS[str(c)]),
             "content": {"application/problem+json": {"schema": "Problem"}},
         }
         for c in codes

@@ -158,7 +158,21 @@ def _operations(resource: Resource) -> dict:
             },
             "responses": {
                 "200": {"description": "Counts", "content": json_content(counted)},
-                **errors_for(400, 401, 403, 409, 413, 415, 422, 429, 503),
+                **errors_for(
+                    400,
+                    401,
+                    403,
+                    409,
+                    413,
+                    415,
+                    422,
+                    429,
+                    503,
+                    saying={
+                        400: "The body is not UTF-8 text",
+                        415: "Body not sent as text/csv or application/x-ndjson",
+                    },
+                ),
             },
         }
     }
