@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from registry.auth import requires
 from registry.extensions import db, migrate
+from registry.openapi import document, json_content
 
 log = logging.getLogger("registry.access")
 
@@ -82,7 +83,38 @@ def _finish(response: Response) -> Response:
     return response
 
 
+TEXT = {"type": "string"}
+STATUS = json_content({"type": "object", "properties": {"status": {"type": "string"}}})
+OPERATIONS = {
+    "/healthz": ("The process is up", {"200": {"description": "Up", "content": STATUS}}),
+    "/readyz": (
+        "The database answers and carries the latest migration",
+        {
+            "200": {"description": "Ready", "content": STATUS},
+            "503": {"description": "Database unreachable or not migrated", "content": STATUS},
+        },
+    ),
+    "/metrics": (
+        "Prometheus text format, summed over the server's workers",
+        {
+            "200": {
+                "description": "Metrics",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+    ),
+}
+
+
 def register_ops(app: Flask) -> None:
+    for path, (summary, responses) in OPERATIONS.items():
+        operation = {
+            "tags": ["operations"],
+            "summary": summary,
+            "security": [],
+            "responses": responses,
+        }
+        document(path, {"get": operation})
     app.before_request(_start_timer)
     app.after_request(_finish)
 

@@ -14,7 +14,7 @@ def test_openapi_is_valid_and_lists_every_operation(app, client):
     validate(spec)
     documented = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/v1") or "assets" in rule.rule:
+        if rule.endpoint.endswith("static"):  # the docs page's assets
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
