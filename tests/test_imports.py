@@ -188,13 +188,17 @@ def test_ndjson_rows(client, keys):
     }
     got = client.get(f"{URL}/{rec['id']}", headers=keys["clerk"]).get_json()
     assert got["city"] == "Вилейка" and got["version"] == 2
-    bad = b'{"names": {"ru": "x"}}\n\n[1, 2]\n{not json\n'
+    bad = (
+        b'{"names": {"ru": "x"}}\n\n[1, 2]\n{not json\n'
+        + json.dumps({**institution(), "websit": None}).encode()
+    )
     response = import_body(client, "institutions", bad, keys["clerk"], NDJSON)
     assert response.status_code == 422
     assert {(e["row"], e["field"]) for e in response.get_json()["errors"]} >= {
         (1, "kind"),
         (3, ""),
         (4, ""),
+        (5, "websit"),
     }
 
 

@@ -52,6 +52,23 @@ def test_patch_validates_and_writes_nothing(client, keys):
     assert client.get(url, headers=keys["clerk"]).get_json() == rec
 
 
+def test_unknown_fields_are_422_even_when_null_or_empty(client, keys):
+    rec = post(client, URL, institution(website="https://example.by"), keys["clerk"])
+    url = f"{URL}/{rec['id']}"
+    for patch, field in [
+        ({"websit": None}, "websit"),  # a typo meant to clear `website`
+        ({"foo": "  "}, "foo"),
+        ({"names": {"fr": None}}, "names.fr"),
+        ({"identifiers": [{"scheme": "other", "value": "x", "note": None}]}, "identifiers.0.note"),
+    ]:
+        response = client.patch(url, json=patch, headers=keys["clerk"])
+        assert response.status_code == 422, patch
+        assert [e["field"] for e in response.get_json()["errors"]] == [field]
+        response = client.post(URL, json={**institution(), **patch}, headers=keys["clerk"])
+        assert response.status_code == 422 and field in str(response.get_json()["errors"])
+    assert client.get(url, headers=keys["clerk"]).get_json() == rec
+
+
 def test_if_match(client, keys):
     rec = post(client, URL, institution(), keys["clerk"])
     url = f"{URL}/{rec['id']}"
@@ -59,6 +76,8 @@ def test_if_match(client, keys):
     assert stale.status_code == 412
     assert stale.mimetype == "application/problem+json"
     assert client.get(url, headers=keys["clerk"]).get_json()["version"] == 1
+    weak = client.patch(url, json={"city": "Слуцк"}, headers={**keys["clerk"], "If-Match": 'W/"1"'})
+    assert weak.status_code == 412  # If-Match compares strongly (RFC 9110)
     fresh = client.patch(url, json={"city": "Слуцк"}, headers={**keys["clerk"], "If-Match": '"1"'})
     assert fresh.status_code == 200
     gone = client.delete(url, headers={**keys["clerk"], "If-Match": '"1"'})

@@ -5,6 +5,7 @@ import unicodedata
 
 import orjson
 from flask import current_app, request
+from marshmallow import Schema, fields
 
 from registry.errors import ApiError, field_error
 
@@ -74,6 +75,33 @@ def normalise(value, path: str = "", depth: int = 0):
         items = (normalise(v, f"{path}.{i}", depth + 1) for i, v in enumerate(value))
         return [item for item in items if item is not None and item != ""]
     return value
+
+
+def unknown_fields(schema: Schema, value, path: str = "") -> list[dict]:
+    """Every key of a body that its schema does not know, nested ones too, as 422 entries.
+
+    marshmallow names unknown fields itself, but `normalise` drops null and empty values (an
+    absent field, for known ones) before it looks: `{"websit": null}` would pass unseen.
+    """
+    if not isinstance(value, dict):
+        return []
+    known = {field.data_key or name: field for name, field in schema.fields.items()}
+    found = []
+    for key, item in value.items():
+        name = f"{path}.{key}" if path else str(key)
+        field = known.get(key)
+        if field is None:
+            found.append({"field": name, "message": "Unknown field."})
+            continue
+        inner = field.inner if isinstance(field, fields.List) else field
+        if not isinstance(inner, fields.Nested):
+            continue
+        if isinstance(field, fields.List) or inner.many:
+            for index, element in enumerate(item if isinstance(item, list) else []):
+                found += unknown_fields(inner.schema, element, f"{name}.{index}")
+        else:
+            found += unknown_fields(inner.schema, item, name)
+    return found
 
 
 def merge_patch(target, patch):

@@ -14,7 +14,7 @@ from registry.records.body import normalise
 from registry.records.bulk import Change, IdList, among, batches
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
-from registry.records.lifecycle import body_of, load_body, record_state
+from registry.records.lifecycle import body_of, known_body, load_body, record_state
 from registry.records.model import new_id, utcnow
 
 MAX_ERRORS = 100_000  # a body of nothing but bad rows must not exhaust memory
@@ -191,7 +191,7 @@ class ImportPlan:
             if not UUID.fullmatch(row.record_id):
                 problems.append({"field": "id", "message": "Not a record id (a UUID)."})
         try:
-            raw = row.body if row.normalised else normalise(body_of(self.resource, row.body))
+            raw = row.body if row.normalised else normalise(known_body(self.resource, row.body))
         except ApiError as error:
             self.fail(row.number, problems + entries(error))
             return None

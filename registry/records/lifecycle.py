@@ -4,8 +4,9 @@ from sqlalchemy import delete, exists, select, text
 
 from registry.errors import ApiError
 from registry.extensions import db
-from registry.records.body import normalise
+from registry.records.body import normalise, unknown_fields
 from registry.records.declaration import Resource
+from registry.records.links import invalid
 from registry.records.model import RecordEvent, new_id, rfc3339, utcnow
 from registry.search.text import fold, search_text
 
@@ -18,9 +19,16 @@ def body_of(resource: Resource, doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in resource.read_only}
 
 
+def known_body(resource: Resource, payload: dict) -> dict:
+    """The writable part of a submitted body; a 422 names any field the schema does not know."""
+    body = body_of(resource, payload)
+    invalid(unknown_fields(resource.schema, body))
+    return body
+
+
 def load_body(resource: Resource, payload: dict) -> dict:
     """Normalise, validate and return the JSON-ready body; ValidationError becomes a 422."""
-    payload = normalise(body_of(resource, payload))
+    payload = normalise(known_body(resource, payload))
     return resource.schema.dump(resource.schema.load(payload))
 
 

@@ -15,7 +15,7 @@ from registry.records.body import PATCH_TYPES, json_body, merge_patch
 from registry.records.conditional import check_if_match, etag_of, not_modified
 from registry.records.declaration import Resource
 from registry.records.idempotency import idempotent
-from registry.records.lifecycle import body_of, delete_record, save_record
+from registry.records.lifecycle import body_of, delete_record, known_body, save_record
 from registry.records.listing import args_schema, next_page_link, page, parse_args
 from registry.records.model import RecordEvent
 
@@ -93,7 +93,7 @@ def make_views(resource: Resource) -> dict:
         patch = json_body(PATCH_TYPES)
         record = _found(resource, record_id)
         check_if_match(record.version)
-        patch = {k: v for k, v in patch.items() if k not in resource.read_only}
+        patch = known_body(resource, patch)
         payload = merge_patch(body_of(resource, record.doc), patch)
         record, _ = save_record(resource, payload=payload, actor=g.actor, record=record)
         return _record_response(resource, record)
