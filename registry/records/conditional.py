@@ -12,9 +12,6 @@ def etag_of(resource: Resource, version: int) -> str:
 
 
 def _version_part(tag: str) -> str:
-    tag = tag.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
     return tag.strip('"').split("-", 1)[0]
 
 
@@ -28,7 +25,9 @@ def check_if_match(version: int) -> None:
     if header is None:
         return
     tags = _tags(header)
-    if "*" in tags or str(version) in {_version_part(t) for t in tags}:
+    # Strong comparison (RFC 9110 13.1.1): a weak tag (W/"1") never matches.
+    strong = {_version_part(t) for t in tags if not t.startswith("W/")}
+    if "*" in tags or str(version) in strong:
         return
     raise ApiError(
         412,
