@@ -16,7 +16,8 @@ class Config:
         self.MAX_BODY_BYTES = _int_env("REGISTRY_MAX_BODY_BYTES", 1024 * 1024)
         self.MAX_IMPORT_BYTES = _int_env("REGISTRY_MAX_IMPORT_BYTES", 256 * 1024 * 1024)
         self.RATE_LIMIT = os.environ.get("REGISTRY_RATE_LIMIT") or "600/minute"
-        self.RATE_LIMIT_STORAGE = os.environ.get("REGISTRY_RATE_LIMIT_STORAGE") or "memory://"
+        # Empty: a SQLite file in the instance folder, shared by this machine's workers.
+        self.RATE_LIMIT_STORAGE = os.environ.get("REGISTRY_RATE_LIMIT_STORAGE") or ""
         self.DB_CONNECT_TIMEOUT = _int_env("REGISTRY_DB_CONNECT_TIMEOUT", 2)
         self.SQLITE_BUSY_TIMEOUT_MS = _int_env("REGISTRY_SQLITE_BUSY_TIMEOUT_MS", 5000)
         self.CORS_ORIGINS = [

@@ -1,19 +1,24 @@
-"""Rate limits per API key (the `limits` library), shared through Redis when several servers run.
+"""Rate limits per API key (the `limits` library): one budget per key, whichever worker answers.
 
-The `limits` library counts; this module only says whose budget a request spends. Flask-Limiter,
-built on the same library, resolved and parsed its limits again on every request: a fifth of a
-list request's time here, for the one limit per key that contract §2 asks for.
+The `limits` library counts; this module only says whose budget a request spends, and where the
+counters live: by default in a SQLite file in the instance folder, which every worker of the
+server shares; in Redis (REGISTRY_RATE_LIMIT_STORAGE) when servers on several machines do.
+Flask-Limiter, built on the same library, resolved and parsed its limits again on every
+request: a fifth of a list request's time here, for the one limit per key of contract §2.
 """
 
 import logging
 import math
+import os
+import random
+import sqlite3
 import threading
 import time
 
 from flask import Flask, Response, g, request
 from flask.typing import ResponseReturnValue
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
@@ -37,7 +42,92 @@ class LazyMemoryStorage(MemoryStorage):
             self.timer.start()
 
 
-def _storage_uri(configured: str) -> str:
+class SQLiteStorage(Storage):
+    """Fixed-window counters in a small SQLite file: every worker of a server (and every server
+    on this machine) spends the same budget, where memory:// counts per process.
+
+    The embedded default: `make run` starts four workers, and with memory:// a key had four
+    budgets. Servers on several machines share Redis instead. The row a hit writes answers
+    the window's remaining count and reset too, without reading it again.
+    """
+
+    STORAGE_SCHEME = ["registry-sqlite"]
+    PURGE_CHANCE = 0.001  # now and then a hit drops the windows that ended
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
+        super().__init__(uri, wrap_exceptions, **options)
+        self.path = uri.removeprefix("registry-sqlite://")
+        self.local = threading.local()
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self.local, "connection", None)
+        if connection is None or self.local.pid != os.getpid():  # not across a fork
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")  # counters may be lost in a crash
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS rate_windows (key TEXT PRIMARY KEY, "
+                "hits INTEGER NOT NULL, ends_at REAL NOT NULL) WITHOUT ROWID"
+            )
+            self.local.connection, self.local.pid, self.local.last = connection, os.getpid(), None
+        return connection
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        connection = self._connection()
+        hits, ends_at = connection.execute(
+            "INSERT INTO rate_windows VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+            "hits = CASE WHEN ends_at <= ?4 THEN ?2 ELSE hits + ?2 END, "
+            "ends_at = CASE WHEN ends_at <= ?4 THEN ?3 ELSE ends_at END "
+            "RETURNING hits, ends_at",
+            (key, amount, now + expiry, now),
+        ).fetchone()
+        self.local.last = (key, hits, ends_at)
+        if random.random() < self.PURGE_CHANCE:
+            connection.execute("DELETE FROM rate_windows WHERE ends_at <= ?", (now,))
+        return hits
+
+    def _window(self, key: str) -> tuple[int, float]:
+        last = getattr(self.local, "last", None)
+        if last is not None and last[0] == key and last[2] > time.time():
+            return last[1], last[2]
+        row = (
+            self._connection()
+            .execute(
+                "SELECT hits, ends_at FROM rate_windows WHERE key = ? AND ends_at > ?",
+                (key, time.time()),
+            )
+            .fetchone()
+        )
+        return row or (0, time.time())
+
+    def get(self, key: str) -> int:
+        return self._window(key)[0]
+
+    def get_expiry(self, key: str) -> float:
+        return self._window(key)[1]
+
+    def check(self) -> bool:
+        self._connection().execute("SELECT 1")
+        return True
+
+    def reset(self) -> int | None:
+        self.local.last = None
+        return self._connection().execute("DELETE FROM rate_windows").rowcount
+
+    def clear(self, key: str) -> None:
+        self.local.last = None
+        self._connection().execute("DELETE FROM rate_windows WHERE key = ?", (key,))
+
+
+def _storage_uri(configured: str, instance_path: str) -> str:
+    if not configured:  # the embedded default: shared by this machine's workers
+        return f"registry-sqlite://{os.path.join(instance_path, 'rate-limits.sqlite3')}"
     return "registry-memory://" if configured.startswith("memory://") else configured
 
 
@@ -50,7 +140,7 @@ class RateLimit:
     def __init__(self, limits: str, storage_uri: str, prefix: str) -> None:
         self.items: list[RateLimitItem] = parse_many(limits)
         self.prefix = prefix
-        self.shared = FixedWindowRateLimiter(storage_from_string(_storage_uri(storage_uri)))
+        self.shared = FixedWindowRateLimiter(storage_from_string(storage_uri))
         # A lost Redis must not stop the API: each server counts alone until it is back.
         self.local = FixedWindowRateLimiter(LazyMemoryStorage())
         self.shared_failed_at = -math.inf
@@ -91,7 +181,7 @@ def init_app(app: Flask) -> RateLimit:
     """Limit /api requests; must follow auth.init_app (the budget is the key's)."""
     limit = RateLimit(
         app.config["RATE_LIMIT"],
-        app.config["RATE_LIMIT_STORAGE"],
+        _storage_uri(app.config["RATE_LIMIT_STORAGE"], app.instance_path),
         app.config.get("RATE_LIMIT_PREFIX", "registry"),
     )
 

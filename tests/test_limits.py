@@ -1,4 +1,5 @@
-"""Rate limits per key: 429 with Retry-After, and one shared budget across servers via Redis."""
+"""Rate limits per key: 429 with Retry-After, one budget across workers (a SQLite file) and
+across servers (Redis)."""
 
 import os
 import uuid
@@ -7,6 +8,8 @@ import pytest
 
 from registry import create_app
 from registry.config import TestConfig
+from registry.limits import _storage_uri
+from tests.served import cli_key, fetch, gunicorn, served_database
 
 REDIS_URL = os.environ.get("REGISTRY_TEST_REDIS_URL")
 
@@ -77,3 +80,31 @@ def test_several_windows_each_hold(database_url, keys):
     third = client.get("/api/v1/institutions", headers=keys["clerk"])
     assert third.status_code == 429
     assert int(third.headers["Retry-After"]) > 60
+
+
+def test_workers_of_one_server_share_one_budget_through_a_file(database_url, keys, tmp_path):
+    storage = f"registry-sqlite://{tmp_path / 'limits' / 'rate.sqlite3'}"
+    first = limited_app(database_url, "4/minute", storage).test_client()
+    second = limited_app(database_url, "4/minute", storage).test_client()
+    assert alternate(first, second, keys["clerk"]) == [200, 200, 200, 200, 429, 429]
+    remaining = first.get("/api/v1/institutions", headers=keys["admin"])
+    assert remaining.headers["X-RateLimit-Remaining"] == "3"
+
+
+def test_the_default_storage_is_a_file_in_the_instance_folder(tmp_path):
+    assert _storage_uri("", str(tmp_path)) == f"registry-sqlite://{tmp_path}/rate-limits.sqlite3"
+    assert _storage_uri("memory://", str(tmp_path)) == "registry-memory://"
+    assert _storage_uri("redis://h:6379", str(tmp_path)) == "redis://h:6379"
+
+
+def test_gunicorn_workers_spend_one_budget(migrated, tmp_path):
+    """`make run`'s four workers, each its own process: still one budget per key."""
+    env = {
+        **served_database(migrated, tmp_path),
+        "REGISTRY_RATE_LIMIT": "5/minute",
+        "REGISTRY_RATE_LIMIT_STORAGE": f"registry-sqlite://{tmp_path / 'rate.sqlite3'}",
+    }
+    headers = {"Authorization": f"Bearer {cli_key(env, 'clerk')}"}
+    with gunicorn(env, workers=4) as base:
+        statuses = [fetch(f"{base}/api/v1/reference", headers)[0] for _ in range(12)]
+    assert statuses == [200] * 5 + [429] * 7

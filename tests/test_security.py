@@ -1,11 +1,6 @@
 """Quiet secrets and safe headers: no keys in logs, nosniff, a bare Server header, CORS opt-in."""
 
 import logging
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,6 +9,7 @@ from pathlib import Path
 from registry import create_app
 from registry.config import TestConfig
 from tests.builders import institution, post
+from tests.served import fetch, gunicorn, served_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,54 +51,12 @@ def test_cors_for_configured_origins(database_url, keys):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_gunicorn_answers_with_a_bare_server_header_and_takes_long_queries(tmp_path, migrated):
-    url = migrated("sqlite")
-    database = tmp_path / "served.sqlite3"
-    database.write_bytes(Path(url.removeprefix("sqlite:///")).read_bytes())
-    port = _free_port()
-    env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{database}"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--no-control-socket",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    server_header = r.headers.get("Server", "")
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("gunicorn did not start")
+    with gunicorn(served_database(migrated, tmp_path)) as base:
+        server_header = fetch(f"{base}/healthz")[1].get("Server", "")
         # The longest q a list takes, in Chinese (4.5 kB encoded), reaches the app: a 401 here,
         # not gunicorn's HTML 414 for a request line over its 4 kB default.
-        longest = urllib.parse.quote("重" * 500)
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/reagents?q={longest}")
-        except urllib.error.HTTPError as error:
-            long_query = (error.code, error.headers.get_content_type())
-    finally:
-        server.terminate()
-        server.wait(10)
-    assert long_query == (401, "application/problem+json")
+        status, headers = fetch(f"{base}/api/v1/reagents?q={urllib.parse.quote('重' * 500)}")
+    assert (status, headers.get_content_type()) == (401, "application/problem+json")
     assert "gunicorn" not in server_header.lower() and "/" not in server_header
     assert "werkzeug" not in server_header.lower() and "python" not in server_header.lower()
