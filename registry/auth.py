@@ -1,5 +1,6 @@
 """API keys, roles, and the one table that says which role may do what."""
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -50,11 +51,11 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_key(*, name: str, role: str) -> tuple[ApiKey, str]:
-    """A new key and its secret, shown to the caller once."""
+def issue_key(*, name: str, role: str, secret: str | None = None) -> tuple[ApiKey, str]:
+    """A new key and its secret (random unless given), shown to the caller once."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    secret = secret or KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(name=name, role=role, secret_hash=hash_secret(secret))
     db.session.add(key)
     db.session.flush()
@@ -71,6 +72,15 @@ def requires(capability: str):
         return view
 
     return mark
+
+
+def derived_secret(idempotency_key: str) -> str:
+    """The secret of a key issued under an Idempotency-Key: derived from the caller's own
+    secret and that key, so that a repeat shows the same secret again although only hashes
+    of secrets are stored. Nobody without the caller's secret can derive it."""
+    caller = (_bearer_secret() or "").encode()
+    digest = hmac.new(caller, f"api-key\n{idempotency_key}".encode(), hashlib.sha256).digest()
+    return KEY_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def _bearer_secret() -> str | None:

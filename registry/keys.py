@@ -1,17 +1,21 @@
 """The /api/v1/keys endpoints (admin): issue, list and revoke API keys."""
 
+import functools
+
 from flask import Blueprint, Response, request, url_for
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import literal, select, tuple_
 
-from registry.auth import ROLES, ApiKey, issue_key, requires
+from registry.auth import ROLES, ApiKey, derived_secret, issue_key, requires
 from registry.errors import ApiError, field_error
 from registry.extensions import db
 from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
 from registry.records.body import json_body, normalise
+from registry.records.idempotency import idempotent
 from registry.records.listing import next_page_link, parse_args
 from registry.records.model import rfc3339, utcnow
+from registry.records.views import transaction
 
 
 class KeyListArgs(Schema):
@@ -68,10 +72,15 @@ OPERATIONS = {
         "post": {
             "tags": ["keys"],
             "summary": "Issue a key; the secret `key` is in this response only",
+            "description": "A repeat with the same Idempotency-Key shows the same secret again: "
+            "it is derived from the caller's own secret, never stored.",
+            "parameters": [
+                {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"}}
+            ],
             "requestBody": {"required": True, "content": json_content(KeySchema)},
             "responses": {
                 "201": {"description": "The new key", "content": json_content(KeySchema)},
-                **errors_for(400, 401, 403, 413, 415, 422, 429, 503),
+                **errors_for(400, 401, 403, 409, 413, 415, 422, 429, 503),
             },
         },
         "get": {
@@ -99,13 +108,20 @@ def register_keys(blueprint: Blueprint) -> None:
     for path, operations in OPERATIONS.items():
         document(path, operations)
 
+    def secret_again() -> str:
+        return derived_secret(request.headers["Idempotency-Key"].strip())
+
     @blueprint.post("/keys")
     @requires("admin")
+    @transaction
+    @functools.partial(idempotent, recomputed={"key": secret_again})
     def create_key():
-        """Issue a key; its secret is in this response only."""
+        """Issue a key; its secret is in this response only (and in a repeat of the request
+        with the same Idempotency-Key, which derives it again: it is never stored)."""
         data = key_schema.load(normalise(json_body()))
-        key, secret = issue_key(name=data["name"], role=data["role"])
-        db.session.commit()
+        idempotency_key = request.headers.get("Idempotency-Key")
+        secret = derived_secret(idempotency_key.strip()) if idempotency_key else None
+        key, secret = issue_key(name=data["name"], role=data["role"], secret=secret)
         response = json_response({**key_view(key), "key": secret}, 201)
         response.headers["Location"] = url_for("api.list_keys") + f"/{key.id}"
         response.headers["Cache-Control"] = "no-store"

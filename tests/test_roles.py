@@ -3,6 +3,10 @@
 import re
 
 import pytest
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.records.idempotency import IdempotencyRecord
 
 ALL = {"admin", "clerk", "integration", "procurement"}
 CORE = {"admin", "clerk", "integration"}
@@ -124,3 +128,25 @@ def test_keys_list_is_keyset_paged_like_every_list(client, keys):
         response = client.get(f"/api/v1/keys?{query}", headers=admin)
         assert response.status_code == 422, query
         assert response.get_json()["errors"][0]["field"] == query.split("=")[0]
+
+
+def test_issuing_a_key_is_idempotent_without_storing_its_secret(app, client, keys):
+    body = {"name": "ETL", "role": "integration"}
+    once = {**keys["admin"], "Idempotency-Key": "issue-etl-1"}
+    first = client.post("/api/v1/keys", json=body, headers=once)
+    again = client.post("/api/v1/keys", json=body, headers=once)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    secret = first.get_json()["key"]
+    works = client.get("/api/v1/changes", headers={"Authorization": f"Bearer {secret}"})
+    assert works.status_code == 200
+    listed = client.get("/api/v1/keys?limit=500", headers=keys["admin"]).get_json()["items"]
+    assert [k["name"] for k in listed].count("ETL") == 1
+    assert (
+        client.post("/api/v1/keys", json={**body, "name": "ETL 2"}, headers=once).status_code == 409
+    )
+    twice = {**keys["admin"], "Idempotency-Key": "issue-etl-2"}
+    assert client.post("/api/v1/keys", json=body, headers=twice).get_json()["key"] != secret
+    with app.app_context():
+        stored = db.session.scalars(select(IdempotencyRecord.body)).all()
+    assert stored and not any(secret.encode() in (b or b"") for b in stored)

@@ -4,8 +4,10 @@ import functools
 import hashlib
 import io
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import orjson
 from flask import Response, current_app, g, request
 from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, text
 from sqlalchemy.exc import IntegrityError
@@ -72,14 +74,31 @@ def _request_hash() -> str:
     return digest.hexdigest()
 
 
-def _replay(stored: IdempotencyRecord, request_hash: str) -> Response:
+Recomputed = dict[str, Callable[[], str]]  # response field -> how a repeat computes it again
+
+
+def _stored_body(response: Response, recomputed: Recomputed | None) -> bytes:
+    """What is kept of a response body: without the fields a repeat computes again (secrets)."""
+    body = response.get_data()
+    if not recomputed or not 200 <= response.status_code < 300:
+        return body
+    doc = orjson.loads(body)
+    return orjson.dumps({k: v for k, v in doc.items() if k not in recomputed})
+
+
+def _replay(
+    stored: IdempotencyRecord, request_hash: str, recomputed: Recomputed | None = None
+) -> Response:
     if stored.request_hash != request_hash:
         raise ApiError(
             409,
             "This Idempotency-Key was already used with a different request.",
             title="Idempotency key reused",
         )
-    response = Response(stored.body, status=stored.status)
+    body = stored.body
+    if recomputed and 200 <= stored.status < 300:
+        body = orjson.dumps(orjson.loads(body) | {k: make() for k, make in recomputed.items()})
+    response = Response(body, status=stored.status)
     for name, value in (stored.headers or {}).items():
         response.headers[name] = value
     response.headers["Idempotent-Replayed"] = "true"
@@ -105,12 +124,14 @@ def _hold(key: str) -> None:
         raise ApiError(409, IN_PROGRESS)
 
 
-def _claim(key: str, request_hash: str | None, body_hash) -> IdempotencyRecord | Response:
+def _claim(
+    key: str, request_hash: str | None, body_hash, recomputed: Recomputed | None
+) -> IdempotencyRecord | Response:
     """The new claim on the key, or the response a repeat gets."""
     _hold(key)
     stored = _lookup(key)
     if stored is not None:
-        return _replay(stored, body_hash())
+        return _replay(stored, body_hash(), recomputed)
     claim = IdempotencyRecord(
         key_id=g.key_id,
         idempotency_key=key,
@@ -125,15 +146,16 @@ def _claim(key: str, request_hash: str | None, body_hash) -> IdempotencyRecord |
         stored = _lookup(key)
         if stored is None:
             raise ApiError(409, IN_PROGRESS) from None
-        return _replay(stored, body_hash())
+        return _replay(stored, body_hash(), recomputed)
     return claim
 
 
-def idempotent(view, *, streamed: bool = False):
+def idempotent(view, *, streamed: bool = False, recomputed: Recomputed | None = None):
     """Wrap a POST view: the claim, the write and the stored response commit together.
 
     A `streamed` view reads its body through request_stream(), which hashes it on the way,
-    so that a large body is never held in memory to be hashed first.
+    so that a large body is never held in memory to be hashed first. `recomputed` fields of a
+    successful response are not stored; a repeat computes them again (a new key's secret).
     """
 
     @functools.wraps(view)
@@ -148,7 +170,10 @@ def idempotent(view, *, streamed: bool = False):
         # through now, a first request stores the hash when its view is done.
         request_hash = None if streamed else _request_hash()
         claim = _claim(
-            key, request_hash, lambda: request_hash or HashingStream(request.stream).hexdigest()
+            key,
+            request_hash,
+            lambda: request_hash or HashingStream(request.stream).hexdigest(),
+            recomputed,
         )
         if isinstance(claim, Response):
             return claim
@@ -159,7 +184,7 @@ def idempotent(view, *, streamed: bool = False):
             claim.request_hash = g.hashing_stream.hexdigest()
         claim.status = response.status_code
         claim.headers = {h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers}
-        claim.body = response.get_data()
+        claim.body = _stored_body(response, recomputed)
         if random.random() < 0.01:
             purge_expired()
         return response
