@@ -1,9 +1,12 @@
 """Command line: `flask keys create|list|revoke` and `flask demo load`."""
 
+from contextlib import contextmanager
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from registry.auth import ROLES, ApiKey, issue_key
 from registry.extensions import db
@@ -11,6 +14,19 @@ from registry.records.model import rfc3339, utcnow
 
 keys_cli = AppGroup("keys", help="Manage API keys.")
 demo_cli = AppGroup("demo", help="Demo data.")
+NAME_MAX = 300  # as POST /keys allows
+
+
+@contextmanager
+def _database():
+    """A missing table or an unreachable database as one line of advice, not a traceback."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as error:
+        raise click.ClickException(
+            "The database is unreachable or not migrated; run "
+            f"`flask --app registry db upgrade` first ({error.orig})."
+        ) from None
 
 
 @keys_cli.command("create")
@@ -18,8 +34,12 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 def create_key(name: str, role: str) -> None:
     """Make a key; its secret is printed alone on the last line."""
-    key, secret = issue_key(name=name.strip(), role=role)
-    db.session.commit()
+    name = name.strip()
+    if not name or len(name) > NAME_MAX:
+        raise click.BadParameter(f"give 1 to {NAME_MAX} characters", param_hint="--name")
+    with _database():
+        key, secret = issue_key(name=name, role=role)
+        db.session.commit()
     click.echo(f"Created key {key.id} ({key.role}) for {key.name}. The secret, shown once:")
     click.echo(secret)
 
@@ -27,7 +47,9 @@ def create_key(name: str, role: str) -> None:
 @keys_cli.command("list")
 def list_keys() -> None:
     """Every key, without secrets."""
-    for key in db.session.scalars(select(ApiKey).order_by(ApiKey.created_at)):
+    with _database():
+        found = db.session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)).all()
+    for key in found:
         state = f"revoked {rfc3339(key.revoked_at)}" if key.revoked_at else "active"
         used = rfc3339(key.last_used_at) or "never"
         click.echo(f"{key.id}  {key.role:<12} {state:<8} last used {used}  {key.name}")
@@ -36,11 +58,15 @@ def list_keys() -> None:
 @keys_cli.command("revoke")
 @click.argument("key_id")
 def revoke_key(key_id: str) -> None:
-    """Revoke a key by id."""
-    key = db.session.get(ApiKey, key_id)
-    if key is None:
-        raise click.ClickException(f"No key with id {key_id}.")
-    if key.revoked_at is None:
+    """Revoke a key by id (as `keys list` shows it, any case)."""
+    with _database():
+        key = db.session.get(ApiKey, key_id.strip().lower())
+        if key is None:
+            raise click.ClickException(f"No key with id {key_id}.")
+        if key.revoked_at is not None:
+            raise click.ClickException(
+                f"Key {key.id} was revoked already, at {rfc3339(key.revoked_at)}."
+            )
         key.revoked_at = utcnow()
         db.session.commit()
     click.echo(f"Revoked {key.id} ({key.name}).")

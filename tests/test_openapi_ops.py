@@ -4,6 +4,8 @@ import re
 
 from openapi_spec_validator import validate
 
+from registry import create_app
+from registry.config import TestConfig
 from registry.records.views import RESOURCES
 
 
@@ -72,10 +74,21 @@ def test_keys_cli_prints_the_secret_last(app):
     listed = runner.invoke(args=["keys", "list"])
     key_id = listed.output.split()[0]
     assert secret not in listed.output and "admin" in listed.output
-    assert runner.invoke(args=["keys", "revoke", key_id]).exit_code == 0
+    assert runner.invoke(args=["keys", "revoke", key_id.upper()]).exit_code == 0
+    again = runner.invoke(args=["keys", "revoke", key_id])
+    assert again.exit_code != 0 and "revoked already" in again.output
     assert (
         client.get("/api/v1/audit", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401
     )
     bad = runner.invoke(args=["keys", "create", "--name", "x", "--role", "root"])
     assert bad.exit_code != 0
+    blank = runner.invoke(args=["keys", "create", "--name", "   ", "--role", "clerk"])
+    assert blank.exit_code != 0 and "--name" in blank.output
+
+
+def test_keys_cli_before_the_first_migration_says_what_to_do(tmp_path):
+    app = create_app(TestConfig(f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
+    made = app.test_cli_runner().invoke(args=["keys", "create", "--name", "a", "--role", "admin"])
+    assert made.exit_code != 0 and "db upgrade" in made.output
+    assert made.exception is None or isinstance(made.exception, SystemExit)
