@@ -12,6 +12,7 @@ from registry.errors import ApiError, field_error
 JSON_TYPES = ("application/json",)
 PATCH_TYPES = ("application/json", "application/merge-patch+json")
 MAX_DEPTH = 32
+NUL_REFUSED = "NUL characters are not allowed."
 
 
 def _reject_constant(name: str):
@@ -62,7 +63,7 @@ def normalise(value, path: str = "", depth: int = 0):
         raise field_error(path or "body", "Nested too deeply.")
     if isinstance(value, str):
         if "\x00" in value:
-            raise field_error(path or "body", "NUL characters are not allowed.")
+            raise field_error(path or "body", NUL_REFUSED)
         return unicodedata.normalize("NFC", value).strip()
     if isinstance(value, dict):
         out = {}

@@ -16,6 +16,7 @@ from sqlalchemy import Select, Text, cast, select, tuple_
 
 from registry.errors import field_error
 from registry.extensions import db
+from registry.records.body import NUL_REFUSED
 from registry.records.declaration import Resource
 from registry.search.text import like_pattern, query_words
 
@@ -64,7 +65,7 @@ def parse_args(schema: Schema, args) -> dict:
         if len(values) > 1:
             raise field_error(key, "Give this parameter once.")
         if "\x00" in values[0]:
-            raise field_error(key, "NUL characters are not allowed.")
+            raise field_error(key, NUL_REFUSED)
         raw[key] = values[0]
     return schema.load(raw)
 
