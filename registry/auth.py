@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 ROLES = ("admin", "clerk", "integration", "procurement")
 # Endpoints whose view functions cannot carry a mark (static files).
 PUBLIC_ENDPOINTS = {"swagger_assets.static", "static"}
+# Public paths, whatever the method: a POST to them is a 405, not a 401.
+PUBLIC_PATHS = {"/api/v1/openapi.json", "/api/v1/docs"}
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 KEY_PREFIX = "mcr_"
 
@@ -128,6 +130,7 @@ def authorize() -> None:
     if (
         capability == "public"
         or request.endpoint in PUBLIC_ENDPOINTS
+        or request.path in PUBLIC_PATHS
         or request.method == "OPTIONS"
     ):
         g.role, g.actor, g.key_id = "anonymous", "anonymous", None

@@ -54,6 +54,8 @@ def _finish(response: Response) -> Response:
     REQUESTS.labels(endpoint, str(response.status_code)).inc()
     LATENCY.labels(endpoint).observe(elapsed)
     response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.status_code in (204, 304):  # no body, so no type for it
+        response.headers.pop("Content-Type", None)
     origins = current_app.config["CORS_ORIGINS"]
     origin = request.headers.get("Origin")
     if origin and origin in origins:

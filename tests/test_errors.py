@@ -42,6 +42,12 @@ def test_wrong_content_type_is_415(client, keys):
     )
     problem(response, 415)
     problem(client.post(URL, data=b"{}", headers=keys["clerk"]), 415)
+    latin = client.post(
+        URL, data=b"{}", headers=keys["clerk"], content_type="application/json; charset=latin-1"
+    )
+    assert "UTF-8" in problem(latin, 415)["detail"]
+    utf8 = "application/json; charset=UTF-8"
+    assert client.post(URL, data=b"{}", headers=keys["clerk"], content_type=utf8).status_code == 422
 
 
 def test_oversized_body_is_413(app, client, keys):
@@ -54,6 +60,14 @@ def test_405_keeps_allow(client, keys):
     response = client.put(URL, json={}, headers=keys["clerk"])
     problem(response, 405)
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    # A public path answers a wrong method with 405 even without a key.
+    problem(client.post("/api/v1/openapi.json", json={}), 405)
+
+
+def test_no_content_has_no_content_type(client, keys):
+    record = client.post(URL, json=institution(), headers=keys["clerk"]).get_json()
+    deleted = client.delete(f"{URL}/{record['id']}", headers=keys["clerk"])
+    assert deleted.status_code == 204 and "Content-Type" not in deleted.headers
 
 
 def test_404_for_unknown_paths(client, keys):

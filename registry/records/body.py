@@ -40,6 +40,9 @@ def require_content_type(allowed: tuple[str, ...]) -> None:
             415,
             f"Send the body as {' or '.join(allowed)}; got {mimetype or 'no Content-Type'}.",
         )
+    charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise ApiError(415, f"Send the body as UTF-8; got charset={charset}.")
 
 
 def json_body(allowed: tuple[str, ...] = JSON_TYPES) -> dict:
