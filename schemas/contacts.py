@@ -1,5 +1,7 @@
 """Contact bodies (contract §3, Contacts)."""
 
+from datetime import UTC, date, datetime, timedelta
+
 from marshmallow import Schema, ValidationError, fields, post_load
 
 from registry import reference
@@ -32,9 +34,15 @@ class MessengersSchema(Schema):
     telegram = text()
 
 
+def _not_ahead(day: date) -> None:
+    # The day must have begun somewhere (UTC+14): a consent is not recorded in advance.
+    if day > (datetime.now(UTC) + timedelta(hours=14)).date():
+        raise ValidationError("A consent cannot be recorded on a day still to come.")
+
+
 class ConsentSchema(Schema):
     given = StrictBoolean(required=True)
-    recorded_on = Date()
+    recorded_on = Date(validate=_not_ahead)
 
 
 class ContactSchema(RecordSchema):

@@ -64,6 +64,7 @@ def test_round_trip_and_normalisation(client, keys, place):
         ({"consent": {"given": "yes"}}, "consent.given"),
         ({"consent": {"recorded_on": "2024-03-01"}}, "consent.given"),
         ({"consent": {"given": True, "recorded_on": "01.03.2024"}}, "consent.recorded_on"),
+        ({"consent": {"given": True, "recorded_on": "2999-01-01"}}, "consent.recorded_on"),
         ({"position": "x" * 301}, "position"),
     ],
 )
