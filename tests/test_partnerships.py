@@ -189,6 +189,8 @@ def test_a_terminated_partnership_keeps_its_agreement(client, keys, sides):
     assert ended["agreement"] == record["agreement"]
     assert error_fields(patch(client, keys, record["id"], {"agreement": None})) == {"agreement"}
     assert patch(client, keys, record["id"], {"notes": "Ended in 2025."}).status_code == 200
+    moved = patch(client, keys, record["id"], {"areas": ["trade"], "notes": "x"})
+    assert error_fields(moved, 409) == {"areas"}
     unsigned = create(client, keys, sides)
     assert patch(client, keys, unsigned["id"], {"status": "terminated"}).status_code == 200
 

@@ -61,6 +61,28 @@ def agreement_kept(body: dict, record) -> None:
         invalid([{"field": "agreement", "message": "A signed agreement stays on record."}])
 
 
+# What a terminated partnership may still change; the rest of it is history.
+EDITABLE_WHEN_TERMINATED = frozenset({"notes"})
+RECORD_FIELDS = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+def final_kept(body: dict, record) -> None:
+    """409 for a change to a terminated partnership other than its notes."""
+    if record is None or record.status != "terminated":
+        return
+    kept = RECORD_FIELDS | EDITABLE_WHEN_TERMINATED
+    stored = {k: v for k, v in record.doc.items() if k not in kept}
+    changed = sorted(k for k in body.keys() - kept | stored.keys() if body.get(k) != stored.get(k))
+    if changed:
+        raise ApiError(
+            409,
+            f"The partnership is terminated, which is final; only its notes may change, "
+            f"not {', '.join(changed)}.",
+            errors=[{"field": field, "message": "Terminated: final."} for field in changed],
+            title="Terminated partnership",
+        )
+
+
 def pair_free(body: dict, record) -> None:
     """The friendly 409; the partial unique index is what guarantees it under concurrency."""
     if body["status"] == "terminated":
@@ -86,4 +108,5 @@ def check_partnership(body: dict, record) -> None:
     invalid(side_errors(body))
     status_move(body, record)
     agreement_kept(body, record)
+    final_kept(body, record)
     pair_free(body, record)
