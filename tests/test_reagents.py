@@ -390,3 +390,33 @@ def test_history_shows_the_computed_status(client, keys, supplier):
     created = post(client, URL, reagent(supplier["id"], registration=until(30)), keys["clerk"])
     history = client.get(f"{URL}/{created['id']}/history", headers=keys["procurement"]).get_json()
     assert history["items"][0]["record"]["registration_status"] == "expiring"
+
+
+def test_one_statement_shape_answers_every_value(client, keys, supplier):
+    """Lists build a statement once per shape and bind the values: each value its own answer."""
+    other = post(client, "/api/v1/institutions", institution(), keys["clerk"])
+    made = {}
+    for owner, prices in ((supplier, ["1.00", "5.00", "9.00"]), (other, ["2.00", "6.00"])):
+        for n, amount in enumerate(prices):
+            body = reagent(owner["id"], catalog_number=f"S-{amount}-{n}")
+            body["price"] = {"amount": amount, "currency": "BYN"}
+            made.setdefault(owner["id"], []).append(post(client, URL, body, keys["clerk"])["id"])
+    for _ in range(2):  # the second round runs on the statements the first one built
+        for owner_id, ids in made.items():
+            got = listed(client, keys, supplier_id=owner_id, currency="BYN", sort="price")
+            assert [item["id"] for item in got["items"]] == ids
+        for floor, count in (("5.00", 3), ("9.00", 1), ("0", 5)):
+            got = listed(client, keys, currency="BYN", price_min=floor, limit=2, sort="-price")
+            seen = len(got["items"])
+            while got["next_cursor"]:
+                got = listed(
+                    client,
+                    keys,
+                    currency="BYN",
+                    price_min=floor,
+                    limit=2,
+                    sort="-price",
+                    cursor=got["next_cursor"],
+                )
+                seen += len(got["items"])
+            assert seen == count, floor

@@ -116,10 +116,11 @@ FILTERS = {
     "registration_status": Filter(
         code(reference.REGISTRATION_STATUSES),
         lambda stmt, value: stmt.where(_status_condition(value, today())),
+        bound=False,  # each status is another range of dates
     ),
     "availability": Filter(code(reference.REAGENT_AVAILABILITY), _equals(Reagent.availability)),
     "substitutes_manufacturer": Filter(
-        text(), _substituting, "Manufacturer of a replaced product, any case"
+        text(), _substituting, "Manufacturer of a replaced product, any case", bound=False
     ),
     "currency": Filter(Currency(), _equals(Reagent.price_currency), "Priced in this currency"),
     "price_min": Filter(

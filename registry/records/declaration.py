@@ -12,11 +12,17 @@ from sqlalchemy import ColumnElement, Select
 
 @dataclass(frozen=True)
 class Filter:
-    """A query-string filter: how its value is read and how it narrows the query."""
+    """A query-string filter: how its value is read and how it narrows the query.
+
+    `bound`: apply() makes the same SQL whatever the value, which it only compares (given a
+    bind parameter in its place, lists build their statement once for all values). False
+    when the value shapes the SQL or is changed first (a status's range, a folded name).
+    """
 
     field: fields.Field
     apply: Callable[[Select, Any], Select]
     description: str = ""
+    bound: bool = True
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class Resource:
     # stored JSON text without parsing it. Unset while `present` does more (redaction): lists
     # then parse every record to run it.
     computed_sql: Callable[[], dict[str, ColumnElement]] | None = None
+    # What makes today's copy of a record differ from yesterday's (reagents: the date their
+    # registration status is computed for); it keys cached list statements too.
     etag_suffix: Callable[[], str] | None = None
     # A faster `q` than LIKE over search_text (full-text indexes), same answers.
     search: Callable[[Select, list[str]], Select] | None = None

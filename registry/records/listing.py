@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import orjson
 from flask import request
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import Select, Text, cast, select, tuple_
+from sqlalchemy import Select, Text, bindparam, cast, select, tuple_
 
 from registry.errors import field_error
 from registry.extensions import db
@@ -82,14 +82,18 @@ def sort_columns(resource: Resource, sort: str, args: dict) -> tuple[list, bool]
     return [*cols, model.id], descending
 
 
-def filtered(resource: Resource, args: dict) -> Select:
-    """SELECT of the matching rows' stored JSON text, without order or paging."""
+def filtered(resource: Resource, args: dict, *, bound: bool = False) -> Select:
+    """SELECT of the matching rows' stored JSON text, without order or paging.
+
+    `bound`: a bound filter compares with a bind parameter named as in `bound_values`.
+    """
     model = resource.model
     # As text: a page passes the stored records on unparsed (PostgreSQL's json keeps the text).
     stmt = select(cast(model.doc, Text), model.id)
     for name, flt in resource.filters.items():
         if args.get(name) is not None:
-            stmt = flt.apply(stmt, args[name])
+            value = bindparam(f"filter_{name}") if bound and flt.bound else args[name]
+            stmt = flt.apply(stmt, value)
     words = query_words(args.get("q") or "")
     if words and resource.search is not None:
         stmt = resource.search(stmt, words)
@@ -157,6 +161,65 @@ def _computed_tail(names: tuple[str, ...], values: tuple) -> str:
     return "," + orjson.dumps(dict(zip(names, values, strict=True)))[1:].decode()
 
 
+# Page statements by shape: building one (and SQLAlchemy's key for its compiled form) cost
+# more than running it. A shape is everything but the bound values; a handful per resource.
+_SHAPES: dict[tuple, Select] = {}
+SHAPES_KEPT = 1024
+
+
+def _shape(resource: Resource, args: dict, limit: int, after: list | None) -> tuple | None:
+    """What a page's statement depends on besides its bound values; None for a `q` search,
+    whose SQL follows the words' statistics."""
+    if args.get("q"):
+        return None
+    filters = tuple(
+        (name, None if flt.bound else args[name])
+        for name, flt in resource.filters.items()
+        if args.get(name) is not None
+    )
+    day = resource.etag_suffix() if resource.etag_suffix else None
+    return (resource.name, args["sort"], filters, limit, after is not None, day)
+
+
+def bound_values(resource: Resource, args: dict) -> dict:
+    """The values of a statement that `filtered(..., bound=True)` made."""
+    return {
+        f"filter_{name}": args[name]
+        for name, flt in resource.filters.items()
+        if flt.bound and args.get(name) is not None
+    }
+
+
+def _build_page_statement(
+    resource: Resource, args: dict, limit: int, after: list | None, *, bound: bool
+) -> Select:
+    cols, descending = sort_columns(resource, args["sort"], args)
+    computed = resource.computed_sql() if resource.computed_sql else {}
+    stmt = filtered(resource, args, bound=bound).add_columns(*computed.values(), *cols)
+    if after is not None:
+        bounds = [bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(cols)]
+        key = tuple_(*cols)
+        stmt = stmt.where(key < tuple_(*bounds) if descending else key > tuple_(*bounds))
+    order = [c.desc() if descending else c.asc() for c in cols]
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def _page_statement(
+    resource: Resource, args: dict, limit: int, after: list | None
+) -> tuple[Select, dict]:
+    """A page's SELECT and its parameters: made once per shape, or each time for `q`."""
+    params = {f"after_{i}": value for i, value in enumerate(after or [])}
+    shape = _shape(resource, args, limit, after)
+    if shape is None:
+        return _build_page_statement(resource, args, limit, after, bound=False), params
+    stmt = _SHAPES.get(shape)
+    if stmt is None:
+        if len(_SHAPES) >= SHAPES_KEPT:
+            _SHAPES.clear()
+        stmt = _SHAPES[shape] = _build_page_statement(resource, args, limit, after, bound=True)
+    return stmt, params | bound_values(resource, args)
+
+
 def _keyset_page(
     resource: Resource, args: dict, limit: int
 ) -> tuple[tuple[str, ...], list[tuple[str, tuple]], str | None]:
@@ -166,15 +229,11 @@ def _keyset_page(
     Page 10,000 costs what page 1 costs.
     """
     cols, descending = sort_columns(resource, args["sort"], args)
-    computed = resource.computed_sql() if resource.computed_sql else {}
-    stmt = filtered(resource, args).add_columns(*computed.values(), *cols)
-    if args.get("cursor"):
-        after = _decode_cursor(args["cursor"], args, cols)
-        key = tuple_(*cols)
-        stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
-    order = [c.desc() if descending else c.asc() for c in cols]
+    after = _decode_cursor(args["cursor"], args, cols) if args.get("cursor") else None
+    stmt, params = _page_statement(resource, args, limit, after)
     # On the session's connection, as Core: the ORM's row handling would double the cost.
-    rows = db.session.connection().execute(stmt.order_by(*order).limit(limit + 1)).all()
+    rows = db.session.connection().execute(stmt, params).all()
+    computed = resource.computed_sql() if resource.computed_sql else {}
     more = len(rows) > limit
     rows = rows[:limit]
     keys_at = 2 + len(computed)
