@@ -31,6 +31,7 @@ from registry.extensions import db
 from registry.search.text import hanzi_grams, is_hanzi, like_pattern
 
 TRIGRAM = 3  # the shortest word a trigram index can find
+TRIGRAM_INDEX = "_trigrams"  # <table>_trigrams: SQLite's FTS5 table, pg_trgm's LIKE on PostgreSQL
 TRIGRAMS_PER_WORD = 8  # at most this many trigrams of a word are weighed
 COMMON_SHARE = 10  # a token held by more than a tenth of the records is common
 MIN_COMMON = 1000
@@ -73,14 +74,22 @@ def _statistics(keys: list[tuple], measure: Callable[[list[tuple]], list[int]]) 
     return [_stats[(database, *k)][1] for k in keys]
 
 
+def _probe(index: str, i: int) -> str:
+    """The rows of one statistics key: an FTS5 index's, or on PostgreSQL a table's Hanzi grams
+    (index = the table) or a LIKE pattern that pg_trgm serves (index = `<table>_trigrams`)."""
+    if db.engine.dialect.name == "sqlite":
+        return f"SELECT 1 FROM {index} WHERE {index} MATCH :q{i}"
+    if index.endswith(TRIGRAM_INDEX):
+        table = index.removesuffix(TRIGRAM_INDEX)
+        return f"SELECT 1 FROM {table} WHERE search_text LIKE :q{i} ESCAPE '\\'"
+    return f"SELECT 1 FROM {index} WHERE {_PG_GRAMS} @> ARRAY[CAST(:q{i} AS text)]"
+
+
 def _counts(keys: list[tuple]) -> list[int]:
     """Matches of (table or index, query, limit) keys, counted in one statement."""
     probes = []
     for i, (index, _query, limit) in enumerate(keys):
-        if db.engine.dialect.name == "sqlite":
-            match = f"SELECT 1 FROM {index} WHERE {index} MATCH :q{i}"
-        else:
-            match = f"SELECT 1 FROM {index} WHERE {_PG_GRAMS} @> ARRAY[CAST(:q{i} AS text)]"
+        match = _probe(index, i)
         probes.append(f"(SELECT count(*) FROM ({match} LIMIT {int(limit)}) AS c{i})")
     params = {f"q{i}": query for i, (_index, query, _limit) in enumerate(keys)}
     return list(db.session.execute(text(f"SELECT {', '.join(probes)}"), params).one())
@@ -149,7 +158,7 @@ def _narrowing_trigrams(table: str, long: list[str]) -> list[str]:
     A second doclist costs about as much to read as the first (креатинина at a million
     listings: 2.7 ms with one trigram, 6.0 ms with two) and only removes what LIKE rejects.
     """
-    index = f"{table}_trigrams"
+    index = f"{table}{TRIGRAM_INDEX}"
     rare = _uncommon(table, index, sorted({t for w in long for t in _trigrams(w)}))
     pairs = [_rarest(word, rare) for word in long]
     one = sorted({pair[0] for pair in pairs if pair})
@@ -185,6 +194,18 @@ def _sqlite_narrowing(table: str, long: list[str], hanzi: list[str]) -> tuple[li
 _PG_GRAMS = "registry_hanzi_grams(search_text)"
 
 
+def _walk_for(table: str, exact: list[str], hanzi: list[str]) -> bool:
+    """PostgreSQL: walk the sort order, testing each record, for a query of one long word
+    that more than DRIVE records hold (the walk then fills a page soon); pg_trgm's index
+    for a rare word, or for several words, whose rows together may be few."""
+    long = [w for w in exact if len(w) >= TRIGRAM]
+    if hanzi or len(long) != 1:
+        return False
+    pattern = like_pattern(long[0])
+    index = f"{table}{TRIGRAM_INDEX}"
+    return match_counts(index, [pattern], DRIVE + 1)[pattern] > DRIVE
+
+
 def indexed_search(model) -> Callable[[Select, list[str]], Select]:
     """A Resource.search for a record model whose table migration 0002 indexed."""
     table = model.__tablename__
@@ -207,12 +228,14 @@ def indexed_search(model) -> Callable[[Select, list[str]], Select]:
                 grams = func.registry_hanzi_grams(model.search_text)
                 stmt = stmt.where(grams.op("@>")(cast(array(rare), ARRAY(Text))))
             exact += [w for w in hanzi if w not in rare]
+        walk = dialect == "postgresql" and _walk_for(table, exact, hanzi)
         # The exact test; on PostgreSQL pg_trgm's GIN index serves it directly for a long word.
         for word in exact:
-            if len(word) < TRIGRAM and dialect == "postgresql":
+            if dialect == "postgresql" and (len(word) < TRIGRAM or walk):
                 # The same test, out of pg_trgm's sight: the planner, expecting a LIKE of two
                 # letters to be rare, read every listing (1 s at a million for 梅毒) instead of
-                # walking the sort order (50 ms).
+                # walking the sort order (50 ms); for a common long word it fetched every
+                # match to sort them (10,000 rows for креатинина) where the walk needs 5,000.
                 stmt = stmt.where(func.strpos(model.search_text, word) > 0)
             else:
                 stmt = stmt.where(model.search_text.like(like_pattern(word), escape="\\"))
