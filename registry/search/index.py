@@ -12,7 +12,9 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
   Few candidates are looked up one by one; many, and SQLite walks the sort order's index and
   tests membership, which fills a page after a few hundred steps.
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
-  ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words.
+  ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words. A
+  query of one long word that many records hold walks the sort order instead (strpos, which
+  the trigram index cannot serve): fetching every match to sort them costs more.
 
 Short words of other scripts (``c``, ``ив``) are LIKE alone: they are common, and beside a
 long word they only recheck its candidates. A query made only of very common words and a
