@@ -108,20 +108,20 @@ def register_keys(blueprint: Blueprint) -> None:
     for path, operations in OPERATIONS.items():
         document(path, operations)
 
-    def secret_again() -> str:
-        return derived_secret(request.headers["Idempotency-Key"].strip())
+    def idempotent_secret() -> str | None:
+        """Under an Idempotency-Key, the secret a repeat can derive again; else None (random)."""
+        idempotency_key = request.headers.get("Idempotency-Key")
+        return derived_secret(idempotency_key.strip()) if idempotency_key else None
 
     @blueprint.post("/keys")
     @requires("admin")
     @transaction
-    @functools.partial(idempotent, recomputed={"key": secret_again})
+    @functools.partial(idempotent, recomputed={"key": idempotent_secret})
     def create_key():
         """Issue a key; its secret is in this response only (and in a repeat of the request
         with the same Idempotency-Key, which derives it again: it is never stored)."""
         data = key_schema.load(normalise(json_body()))
-        idempotency_key = request.headers.get("Idempotency-Key")
-        secret = derived_secret(idempotency_key.strip()) if idempotency_key else None
-        key, secret = issue_key(name=data["name"], role=data["role"], secret=secret)
+        key, secret = issue_key(name=data["name"], role=data["role"], secret=idempotent_secret())
         response = json_response({**key_view(key), "key": secret}, 201)
         response.headers["Location"] = url_for("api.list_keys") + f"/{key.id}"
         response.headers["Cache-Control"] = "no-store"

@@ -12,7 +12,7 @@ import orjson
 from registry.errors import ApiError
 from registry.records.body import NUL_REFUSED, normalise
 from registry.records.declaration import Resource
-from registry.records.export import ESCAPED_STARTS, INTEGER, Column, columns, read_cell
+from registry.records.export import INTEGER, Column, columns, read_cell, unescaped
 
 READ_BUFFER = 256 * 1024
 
@@ -52,8 +52,7 @@ def _text_writer(parents: list[str], leaf: str) -> Callable[[dict, str], str | N
     re-import of 100,000 listings spent half its time in the general path."""
 
     def write(body: dict, text: str) -> str | None:
-        if text[0] == "'" and text[1:2] and text[1] in ESCAPED_STARTS:
-            text = text[1:]  # the apostrophe an export put before formula-like text
+        text = unescaped(text)
         if "\x00" in text:
             return NUL_REFUSED
         value = (text if text.isascii() else unicodedata.normalize("NFC", text)).strip()

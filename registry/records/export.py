@@ -141,15 +141,19 @@ def cell_reader(column: Column) -> Callable[[dict], str]:
     return read
 
 
+def unescaped(text: str) -> str:
+    """A cell's text without the apostrophe that `cell` puts before formula-like text."""
+    return text[1:] if text[:1] == "'" and text[1:2] and text[1] in ESCAPED_STARTS else text
+
+
 def read_cell(text: str, kind: str):
     """The inverse of `cell`: a cell's text as a body value, None when empty.
 
     Text that is not of the column's kind stays text, for the schema to name the field;
     a JSON column that does not parse raises ValueError.
     """
-    if text[:1] == "'" and text[1:2] and text[1] in ESCAPED_STARTS:
-        text = text[1:]
-    elif not text.strip():
+    text = unescaped(text)
+    if not text.strip():
         return None
     if kind == "list":
         return [item for item in split_items(text) if item.strip()] or None
