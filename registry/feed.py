@@ -10,7 +10,7 @@ from registry.auth import requires
 from registry.extensions import db
 from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
-from registry.records.listing import next_page_link, parse_args
+from registry.records.listing import page_response, parse_args
 from registry.records.model import RecordEvent
 from registry.records.views import RESOURCES
 
@@ -160,12 +160,6 @@ def register_feed(blueprint: Blueprint) -> None:
         if args.get("cursor"):
             stmt = stmt.where(RecordEvent.seq < args["cursor"])
         events = db.session.scalars(stmt).all()
-        more = len(events) > args["limit"]
-        events = events[: args["limit"]]
-        cursor = str(events[-1].seq) if more else None
-        response = json_response(
-            {"items": [event.audit_item() for event in events], "next_cursor": cursor}
+        return page_response(
+            events, args["limit"], lambda event: str(event.seq), RecordEvent.audit_item
         )
-        if cursor:
-            response.headers["Link"] = next_page_link(cursor)
-        return response

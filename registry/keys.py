@@ -13,7 +13,7 @@ from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
 from registry.records.body import json_body, normalise
 from registry.records.idempotency import idempotent
-from registry.records.listing import next_page_link, parse_args
+from registry.records.listing import page_response, parse_args
 from registry.records.model import rfc3339, utcnow
 from registry.records.views import transaction
 
@@ -140,13 +140,7 @@ def register_keys(blueprint: Blueprint) -> None:
             key = tuple_(ApiKey.created_at, ApiKey.id)
             stmt = stmt.where(key > tuple_(literal(after.created_at), literal(after.id)))
         keys = db.session.scalars(stmt).all()
-        more = len(keys) > args["limit"]
-        keys = keys[: args["limit"]]
-        cursor = keys[-1].id if more else None
-        response = json_response({"items": [key_view(k) for k in keys], "next_cursor": cursor})
-        if cursor:
-            response.headers["Link"] = next_page_link(cursor)
-        return response
+        return page_response(keys, args["limit"], lambda key: key.id, key_view)
 
     @blueprint.delete("/keys/<uuid:key_id>")
     @requires("admin")

@@ -4,18 +4,19 @@ import base64
 import binascii
 import functools
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 import orjson
-from flask import request
+from flask import Response, request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, Text, bindparam, cast, select, tuple_
 
 from registry.errors import field_error
 from registry.extensions import db
+from registry.jsonio import json_response
 from registry.records.body import NUL_REFUSED
 from registry.records.declaration import Resource
 from registry.search.text import like_pattern, query_words
@@ -28,6 +29,16 @@ def next_page_link(cursor: str) -> str:
     """The Link header to the next page: this request's URL with the cursor replaced."""
     query = urlencode({**request.args.to_dict(), "cursor": cursor})
     return f'<{request.script_root}{request.path}?{query}>; rel="next"'
+
+
+def page_response(found: list, limit: int, cursor_of: Callable, item_of: Callable) -> Response:
+    """A list's response from the `limit + 1` rows fetched: items, next_cursor and Link."""
+    page = found[:limit]
+    cursor = cursor_of(page[-1]) if len(found) > limit else None
+    response = json_response({"items": [item_of(row) for row in page], "next_cursor": cursor})
+    if cursor:
+        response.headers["Link"] = next_page_link(cursor)
+    return response
 
 
 def sort_choices(resource: Resource) -> list[str]:
