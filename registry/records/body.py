@@ -60,6 +60,11 @@ def json_body(allowed: tuple[str, ...] = JSON_TYPES) -> dict:
     return data
 
 
+def nfc_trimmed(text: str) -> str:
+    """NFC-normalised, then trimmed (ASCII text is NFC already)."""
+    return (text if text.isascii() else unicodedata.normalize("NFC", text)).strip()
+
+
 def normalise(value, path: str = "", depth: int = 0):
     """Trim and NFC-normalise strings, drop empty strings and nulls; NUL characters are refused."""
     if depth > MAX_DEPTH:
@@ -67,7 +72,7 @@ def normalise(value, path: str = "", depth: int = 0):
     if isinstance(value, str):
         if "\x00" in value:
             raise field_error(path or "body", NUL_REFUSED)
-        return unicodedata.normalize("NFC", value).strip()
+        return nfc_trimmed(value)
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():

@@ -182,10 +182,10 @@ class ChunkWriter:
             _update(self.resource, updates)
         created = [change.state for change in changes if change.action == "created"]
         inserts = [(self.resource.model.__table__, created)]
+        replaced = [change.state["id"] for change in updates]
         for children in self.resource.children:
-            if updates:
+            if replaced:
                 parent = getattr(children.model, children.parent_column)
-                replaced = [change.state["id"] for change in updates]
                 db.session.execute(delete(children.model).where(among(parent, replaced)))
             rows = [
                 {children.parent_column: change.state["id"], **row}

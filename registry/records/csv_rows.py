@@ -3,14 +3,13 @@
 import codecs
 import csv
 import io
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import orjson
 
 from registry.errors import ApiError
-from registry.records.body import NUL_REFUSED, normalise
+from registry.records.body import NUL_REFUSED, nfc_trimmed, normalise
 from registry.records.declaration import Resource
 from registry.records.export import INTEGER, Column, columns, read_cell, unescaped
 
@@ -55,7 +54,7 @@ def _text_writer(parents: list[str], leaf: str) -> Callable[[dict, str], str | N
         text = unescaped(text)
         if "\x00" in text:
             return NUL_REFUSED
-        value = (text if text.isascii() else unicodedata.normalize("NFC", text)).strip()
+        value = nfc_trimmed(text)
         if value:
             _put(body, parents, leaf, value)
         return None

@@ -142,7 +142,7 @@ def cell_reader(column: Column) -> Callable[[dict], str]:
 
 
 def unescaped(text: str) -> str:
-    """A cell's text without the apostrophe that `cell` puts before formula-like text."""
+    """A cell's text without the apostrophe that `_text` puts before formula-like text."""
     return text[1:] if text[:1] == "'" and text[1:2] and text[1] in ESCAPED_STARTS else text
 
 
