@@ -7,6 +7,7 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
+from registry.records import listing
 from tests.builders import (
     chongqing_institution,
     contact,
@@ -77,6 +78,22 @@ def test_filters_apply_and_paging_does_not(client, keys):
     assert len(docs) == 2 and {d["country"] for d in docs} == {"CN"}
     listed = client.get(f"{URL}?country=CN", headers=keys["clerk"]).get_json()["items"]
     assert sorted(docs, key=lambda d: d["id"]) == sorted(listed, key=lambda d: d["id"])
+
+
+@pytest.mark.parametrize("collection", ["institutions", "contacts"])
+def test_an_export_reads_batch_after_batch_in_the_list_order(client, keys, monkeypatch, collection):
+    monkeypatch.setattr(listing, "EXPORT_BATCH", 2)  # five records: three batches
+    holder = post(client, URL, institution(), keys["clerk"])
+    for _ in range(5 if collection == "contacts" else 4):
+        body = contact(holder["id"]) if collection == "contacts" else institution()
+        post(client, f"/api/v1/{collection}", body, keys["clerk"])
+    path = f"/api/v1/{collection}?sort=name&limit=500"
+    listed = client.get(path, headers=keys["clerk"]).get_json()["items"]
+    assert len(listed) == 5
+    ndjson = client.get(f"{path}&format=ndjson", headers=keys["clerk"]).get_data()
+    assert [orjson.loads(line) for line in ndjson.splitlines()] == listed
+    rows = csv_table(export(client, collection, keys["clerk"], "&sort=name"))
+    assert [row["id"] for row in rows] == [item["id"] for item in listed]
 
 
 def test_xlsx_opens_with_a_header_row(client, keys):

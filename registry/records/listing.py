@@ -261,7 +261,10 @@ def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | N
     return [text[:-1] + _computed_tail(names, values) for text, values in records], cursor
 
 
-def every(resource: Resource, args: dict, role: str, batch: int = 1000) -> Iterator[dict]:
+EXPORT_BATCH = 1000  # records an export reads at a time
+
+
+def every(resource: Resource, args: dict, role: str) -> Iterator[dict]:
     """Every matching record as `role` sees it, in sort order, in keyset batches (constant
     memory).
 
@@ -269,10 +272,10 @@ def every(resource: Resource, args: dict, role: str, batch: int = 1000) -> Itera
     without a currency) is a 422 then, not a stream broken after its first bytes.
     """
     args = {**args, "cursor": None}
-    return _batches(resource, args, role, batch, _keyset_page(resource, args, batch))
+    return _batches(resource, args, role, _keyset_page(resource, args, EXPORT_BATCH))
 
 
-def _batches(resource: Resource, args: dict, role: str, batch: int, first) -> Iterator[dict]:
+def _batches(resource: Resource, args: dict, role: str, first) -> Iterator[dict]:
     names, records, cursor = first
     while True:
         if resource.lists_stored_json:
@@ -284,4 +287,4 @@ def _batches(resource: Resource, args: dict, role: str, batch: int, first) -> It
         if cursor is None:
             return
         args["cursor"] = cursor
-        names, records, cursor = _keyset_page(resource, args, batch)
+        names, records, cursor = _keyset_page(resource, args, EXPORT_BATCH)
