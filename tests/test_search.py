@@ -1,5 +1,7 @@
 """`q` over HTTP on reagents and institutions: the indexes answer as LIKE over search_text would."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from flask_migrate import upgrade
 
@@ -198,6 +200,46 @@ def test_search_combines_with_filters_and_paging(client, keys, world):
         REAGENTS, query_string={"q": "肝炎", "facets": "category"}, headers=keys["procurement"]
     ).get_json()["facets"]
     assert facets == {"category": {"pcr": 2}}
+
+
+def pages(client, keys, **query) -> list[str]:
+    """Every id of a list, page after page by cursor."""
+    ids, cursor = [], None
+    while True:
+        page = {**query, **({"cursor": cursor} if cursor else {})}
+        body = client.get(REAGENTS, query_string=page, headers=keys["procurement"]).get_json()
+        ids += [item["id"] for item in body["items"]]
+        if not (cursor := body["next_cursor"]):
+            return ids
+
+
+def test_pages_sorted_by_update_come_in_order_across_seconds(client, keys, monkeypatch):
+    """SQLite reads the newest (or oldest) candidates first and keeps to their seconds; a page
+    the window cannot fill (a filter rejects its candidates) is read without it."""
+    supplier = post(client, INSTITUTIONS, chongqing_institution(), keys["clerk"])["id"]
+    start = datetime(2026, 3, 1, 12, 0, 0)
+    # (seconds after start, microseconds, category): ties within a second and on the instant.
+    moments = [(0, 5, "pcr"), (0, 5, "pcr"), (0, 9, "elisa"), (1, 0, "pcr"), (3, 1, "elisa")]
+    moments += [(3, 1, "pcr"), (3, 2, "pcr"), (7, 0, "elisa"), (8, 0, "pcr"), (8, 0, "pcr")]
+    moments += [(9, 0, "elisa"), (9, 1, "elisa"), (9, 2, "elisa"), (9, 3, "elisa")]
+    made = []
+    for seconds, micro, category in moments:
+        moment = start + timedelta(seconds=seconds, microseconds=micro)
+        monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda moment=moment: moment)
+        names = {"ru": "Набор для выявления гепатита C", "en": "HCV kit"}
+        body = reagent(supplier, names=names, category=category)
+        made.append((moment, post(client, REAGENTS, body, keys["clerk"])["id"], category))
+    post(client, REAGENTS, reagent(supplier), keys["clerk"])  # not a match
+    for category in (None, "pcr"):
+        chosen = sorted((m, i) for m, i, c in made if category in (None, c))
+        for limit in (1, 2, 3):
+            query = {"q": "гепатита", "limit": limit}
+            if category:
+                query["category"] = category
+            newest = pages(client, keys, **query)
+            assert newest == [i for _, i in reversed(chosen)], (category, limit)
+            oldest = pages(client, keys, **query, sort="updated_at")
+            assert oldest == [i for _, i in chosen], (category, limit)
 
 
 def test_changes_and_deletes_reach_the_index(client, keys, world):

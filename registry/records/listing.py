@@ -19,6 +19,7 @@ from registry.extensions import db
 from registry.jsonio import json_response
 from registry.records.body import NUL_REFUSED
 from registry.records.declaration import Resource
+from registry.search.index import page_rows
 from registry.search.text import like_pattern, query_words
 
 FORMATS = ("json", "csv", "ndjson", "xlsx")
@@ -243,7 +244,15 @@ def _keyset_page(
     after = _decode_cursor(args["cursor"], args, cols) if args.get("cursor") else None
     stmt, params = _page_statement(resource, args, limit, after)
     # On the session's connection, as Core: the ORM's row handling would double the cost.
-    rows = db.session.connection().execute(stmt, params).all()
+    connection = db.session.connection()
+    rows = None
+    if args["sort"].lstrip("-") == "updated_at":
+        since = after[0] if after else None
+        rows = page_rows(
+            connection, stmt, params, descending=descending, after=since, wanted=limit + 1
+        )
+    if rows is None:
+        rows = connection.execute(stmt, params).all()
     computed = resource.computed_sql() if resource.computed_sql else {}
     more = len(rows) > limit
     rows = rows[:limit]

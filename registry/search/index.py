@@ -11,6 +11,13 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
   A word whose trigrams are all common (in a tenth of the records) is left to LIKE.
   Few candidates are looked up one by one; many, and SQLite walks the sort order's index and
   tests membership, which fills a page after a few hundred steps.
+  Both indexes key a record by the second it last changed, then its rowid (migration 0005).
+  Sorted by updated_at, a search with many candidates first asks the rarest index for its
+  newest (or oldest) holders, two pages' worth, and keeps to their seconds: the walk then
+  tests membership in a set of hundreds, not of every holder (10,000 for a word in 1% of a
+  million listings: the set cost more to build and to probe than the walk itself). Every
+  record of a later second sorts before them, so the page is exact once the window fills it;
+  when it does not (filters or LIKE rejected most candidates), the search runs whole.
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
   ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words. A
   query of one long word that many records hold walks the sort order instead (strpos, which
@@ -21,11 +28,25 @@ long word they only recheck its candidates. A query made only of very common wor
 short word that matches nothing reads the whole table.
 """
 
+import calendar
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import datetime
 
-from sqlalchemy import Select, Text, cast, column, event, func, literal_column, text
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    column,
+    event,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.engine import Engine
 
@@ -40,6 +61,11 @@ MIN_COMMON = 1000
 DRIVE = 2000  # at most this many candidates are looked up one by one
 STATS_SECONDS = 600
 STATS_KEPT = 50_000
+# An FTS5 rowid (migration 0005): seconds since 2000 of updated_at << ROWID_BITS | rowid.
+KEY_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z in Unix seconds
+ROWID_BITS = 32
+EVERY_KEY = (-(2**63), 2**63 - 1)
+WINDOW_PAGES = 2  # a window holds this many pages' worth of candidates
 
 
 def hanzi_gram_text(value: str | None) -> str:
@@ -140,14 +166,20 @@ def _rarest(word: str, rare: dict[str, int]) -> list[str]:
 
 
 def _rowids(table: str, index: str, tokens: list[str], *, drive: bool):
-    """rowid IN (the records whose FTS5 index holds every token).
+    """rowid IN (the records whose FTS5 index holds every token, within the window).
 
     Written `+rowid` when not `drive`: SQLite then walks the sort order's index and tests
-    membership instead of looking every candidate up and sorting them.
+    membership instead of looking every candidate up and sorting them. The window (a range of
+    index keys, `window_first` to `window_last`) is every key unless `page_rows` sets it.
     """
     param = f"{index}_query"
-    query = text(f"SELECT rowid FROM {index} WHERE {index} MATCH :{param}").bindparams(
-        **{param: _fts_query(tokens)}
+    query = text(
+        f"SELECT rowid & {(1 << ROWID_BITS) - 1} AS rowid FROM {index} "
+        f"WHERE {index} MATCH :{param} AND rowid BETWEEN :window_first AND :window_last"
+    ).bindparams(
+        bindparam(param, _fts_query(tokens)),
+        bindparam("window_first", EVERY_KEY[0]),
+        bindparam("window_last", EVERY_KEY[1]),
     )
     rowid = literal_column(f"{'' if drive else '+'}{table}.rowid")
     return rowid.in_(query.columns(column("rowid")))
@@ -172,8 +204,11 @@ def _narrowing_trigrams(table: str, long: list[str]) -> list[str]:
     return one
 
 
-def _sqlite_narrowing(table: str, long: list[str], hanzi: list[str]) -> tuple[list, list[str]]:
-    """Conditions on the FTS5 indexes, and the Hanzi words too common for them (left to LIKE)."""
+def _sqlite_narrowing(
+    table: str, long: list[str], hanzi: list[str]
+) -> tuple[list, list[str], tuple[str, str] | None]:
+    """Conditions on the FTS5 indexes, the Hanzi words too common for them (left to LIKE), and
+    the index and query that a window reads (None when the candidates are few already)."""
     chosen = {}
     if tokens := _narrowing_trigrams(table, long):
         chosen[f"{table}_trigrams"] = tokens
@@ -190,7 +225,51 @@ def _sqlite_narrowing(table: str, long: list[str], hanzi: list[str]) -> tuple[li
         _rowids(table, index, tokens, drive=drive and index == driver)
         for index, tokens in chosen.items()
     ]
-    return conditions, common
+    window = (driver, _fts_query(chosen[driver])) if driver is not None and not drive else None
+    return conditions, common, window
+
+
+def _window_key(second: int) -> int:
+    """The first index key of a second (seconds since KEY_EPOCH)."""
+    return second << ROWID_BITS
+
+
+def page_rows(
+    connection: Connection, stmt: Select, params: dict, *, descending: bool, after, wanted: int
+) -> list[Row] | None:
+    """A page of a search sorted by updated_at, read through a window of the index keys; None
+    when the statement has no window or the window did not fill the page (run it whole).
+
+    `after` is the cursor's updated_at (None on the first page); `wanted` the rows to fetch.
+    """
+    window = stmt.get_execution_options().get("search_window")
+    if window is None:
+        return None
+    index, query = window
+    first, last = EVERY_KEY
+    if isinstance(after, datetime):  # no key before the cursor's second can follow it
+        second = calendar.timegm(after.timetuple()) - KEY_EPOCH
+        if descending:
+            last = _window_key(second + 1) - 1
+        else:
+            first = _window_key(second)
+    order = "DESC" if descending else "ASC"
+    edge = connection.execute(
+        text(
+            f"SELECT rowid FROM {index} WHERE {index} MATCH :query "
+            f"AND rowid BETWEEN :first AND :last ORDER BY rowid {order} LIMIT 1 OFFSET :skip"
+        ),
+        {"query": query, "first": first, "last": last, "skip": WINDOW_PAGES * wanted - 1},
+    ).scalar()
+    bounded = edge is not None
+    if bounded:  # keep to the seconds of the candidates up to the edge
+        second = edge >> ROWID_BITS
+        if descending:
+            first = _window_key(second)
+        else:
+            last = _window_key(second + 1) - 1
+    rows = connection.execute(stmt, params | {"window_first": first, "window_last": last}).all()
+    return rows if len(rows) >= wanted or not bounded else None
 
 
 _PG_GRAMS = "registry_hanzi_grams(search_text)"
@@ -218,8 +297,10 @@ def indexed_search(model) -> Callable[[Select, list[str]], Select]:
         exact = [w for w in words if w not in hanzi]  # the Hanzi index is exact by itself
         dialect = db.engine.dialect.name
         if dialect == "sqlite":
-            narrowing, common = _sqlite_narrowing(table, long, hanzi)
+            narrowing, common, window = _sqlite_narrowing(table, long, hanzi)
             stmt = stmt.where(*narrowing)
+            if window is not None:
+                stmt = stmt.execution_options(search_window=window)
             exact += common
         elif hanzi:
             # The grams index for a rare Chinese word; LIKE, walking the sort order, for a
