@@ -11,6 +11,7 @@ from registry import create_app
 from registry.config import TestConfig
 from registry.database import drop_postgres_database, recreate_postgres_database
 from registry.extensions import db
+from registry.records import listing
 
 POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL")
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
@@ -72,6 +73,9 @@ def app(database_url):
     app = create_app(TestConfig(database_url))
     if database_url.startswith("postgresql"):
         _truncate_postgres(app)
+    # Page statements are kept per process and database; a test starts without them, so that
+    # a search runs the plan its test sets up (tests/test_search.py's plans).
+    listing.forget_statements()
     yield app
     with app.app_context():
         db.session.remove()

@@ -4,13 +4,14 @@ import base64
 import binascii
 import functools
 import hashlib
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 import orjson
-from flask import Response, request
+from flask import Response, g, request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, Text, bindparam, cast, select, tuple_
 
@@ -19,7 +20,7 @@ from registry.extensions import db
 from registry.jsonio import json_response
 from registry.records.body import NUL_REFUSED
 from registry.records.declaration import Resource
-from registry.search.index import page_rows
+from registry.search.index import STATS_SECONDS, page_rows
 from registry.search.text import like_pattern, query_words
 
 FORMATS = ("json", "csv", "ndjson", "xlsx")
@@ -174,23 +175,37 @@ def _computed_tail(names: tuple[str, ...], values: tuple) -> str:
 
 
 # Page statements by shape: building one (and SQLAlchemy's key for its compiled form) cost
-# more than running it. A shape is everything but the bound values; a handful per resource.
+# more than running it. A shape is everything but the bound values: a handful per resource,
+# and one per search (its words) in use.
 _SHAPES: dict[tuple, Select] = {}
 SHAPES_KEPT = 1024
 
 
-def _shape(resource: Resource, args: dict, limit: int, after: list | None) -> tuple | None:
-    """What a page's statement depends on besides its bound values; None for a `q` search,
-    whose SQL follows the words' statistics."""
-    if args.get("q"):
-        return None
+def forget_statements() -> None:
+    """Drop every kept page statement (they are made again as they are needed)."""
+    _SHAPES.clear()
+
+
+def _shape(resource: Resource, args: dict, limit: int, after: list | None) -> tuple:
+    """What a page's statement depends on besides its bound values.
+
+    A `q` search's SQL follows its words, the caller's role (contacts search what the role
+    may see) and the words' statistics, which choose the indexes it reads: such a statement
+    is kept per database for one period of the statistics at most. Any of its plans gives
+    the same answers, so one kept a little longer than its statistics costs only speed.
+    """
     filters = tuple(
         (name, None if flt.bound else args[name])
         for name, flt in resource.filters.items()
         if args.get(name) is not None
     )
     day = resource.etag_suffix() if resource.etag_suffix else None
-    return (resource.name, args["sort"], filters, limit, after is not None, day)
+    shape = (resource.name, args["sort"], filters, limit, after is not None, day)
+    if not args.get("q"):
+        return shape
+    period = int(time.monotonic() // STATS_SECONDS)
+    words = tuple(query_words(args["q"]))
+    return (*shape, words, g.get("role"), str(db.engine.url), period)
 
 
 def bound_values(resource: Resource, args: dict) -> dict:
@@ -219,11 +234,9 @@ def _build_page_statement(
 def _page_statement(
     resource: Resource, args: dict, limit: int, after: list | None
 ) -> tuple[Select, dict]:
-    """A page's SELECT and its parameters: made once per shape, or each time for `q`."""
+    """A page's SELECT and its parameters: made once per shape."""
     params = {f"after_{i}": value for i, value in enumerate(after or [])}
     shape = _shape(resource, args, limit, after)
-    if shape is None:
-        return _build_page_statement(resource, args, limit, after, bound=False), params
     stmt = _SHAPES.get(shape)
     if stmt is None:
         if len(_SHAPES) >= SHAPES_KEPT:
