@@ -247,7 +247,7 @@ def page_rows(
         return None
     index, query = window
     first, last = EVERY_KEY
-    if isinstance(after, datetime):  # no key before the cursor's second can follow it
+    if isinstance(after, datetime):  # the page goes on from the cursor's second
         second = calendar.timegm(after.timetuple()) - KEY_EPOCH
         if descending:
             last = _window_key(second + 1) - 1
