@@ -25,7 +25,8 @@ depends_on = None
 
 TABLES = ("institutions", "reagents")
 HASH_SIZE = 32 * 1024 * 1024  # as 0003 set it
-# registry.search.index.SEARCH_KEY, written out: a migration must not change with the app.
+# The key registry.search.index reads (KEY_EPOCH, ROWID_BITS), written out here: a migration
+# must not change with the app.
 KEY = "(((CAST(strftime('%s', {row}.updated_at) AS INTEGER) - 946684800) << 32) | {row}.rowid)"
 
 

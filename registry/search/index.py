@@ -235,7 +235,13 @@ def _window_key(second: int) -> int:
 
 
 def page_rows(
-    connection: Connection, stmt: Select, params: dict, *, descending: bool, after, wanted: int
+    connection: Connection,
+    stmt: Select,
+    params: dict,
+    *,
+    descending: bool,
+    after: datetime | None,
+    wanted: int,
 ) -> list[Row] | None:
     """A page of a search sorted by updated_at, read through a window of the index keys; None
     when the statement has no window or the window did not fill the page (run it whole).
@@ -247,7 +253,7 @@ def page_rows(
         return None
     index, query = window
     first, last = EVERY_KEY
-    if isinstance(after, datetime):  # the page goes on from the cursor's second
+    if after is not None:  # the page goes on from the cursor's second
         second = calendar.timegm(after.timetuple()) - KEY_EPOCH
         if descending:
             last = _window_key(second + 1) - 1
