@@ -1,7 +1,10 @@
 """Keyset paging: every sort, no record twice, none skipped, opaque cursors, Link headers."""
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
+from registry.reagents.api import reagents
+from registry.records.listing import args_schema, parse_args
 from tests.builders import institution, post
 
 URL = "/api/v1/institutions"
@@ -72,3 +75,15 @@ def test_cursor_of_another_sort_or_filter_is_422(client, keys, first, then):
     # The page size may change between pages.
     more = client.get(f"{URL}?limit=2&{first}&cursor={page['next_cursor']}", headers=keys["clerk"])
     assert more.status_code == 200 and len(more.get_json()["items"]) == 2
+
+
+def test_query_strings_read_once_are_not_shared_between_requests(app):
+    """A list's query string is read once and kept; each request gets values of its own."""
+    schema = args_schema(reagents, extra=reagents.list_extra)
+    query = MultiDict({"facets": "category,currency", "category": "pcr"})
+    first = parse_args(schema, query)
+    first["facets"].append("availability")
+    first["cursor"] = "changed"
+    again = parse_args(schema, query)
+    assert again["facets"] == ["category", "currency"] and "cursor" not in again
+    assert again["category"] == "pcr" and again["limit"] == 50

@@ -80,7 +80,16 @@ def parse_args(schema: Schema, args) -> dict:
         if "\x00" in values[0]:
             raise field_error(key, NUL_REFUSED)
         raw[key] = values[0]
-    return schema.load(raw)
+    loaded = _loaded(schema, tuple(raw.items()))
+    return {k: list(v) if isinstance(v, list) else v for k, v in loaded.items()}
+
+
+@functools.lru_cache(maxsize=1024)
+def _loaded(schema: Schema, raw: tuple[tuple[str, str], ...]) -> dict:
+    """A query string's values, read once: loading them costs more than a page's query, and
+    the same query strings come again and again (a list's first page, a common search).
+    Only a load that succeeds is kept; every query-string schema is a function of its text."""
+    return schema.load(dict(raw))
 
 
 def sort_columns(resource: Resource, sort: str, args: dict) -> tuple[list, bool]:
