@@ -63,9 +63,20 @@ def flask_command(url: str, *args: str) -> str:
 
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen:
-    """gunicorn with the command line of `make run`; limits lifted so the bench is not throttled."""
+    """gunicorn with the command line of `make run`; limits lifted so the bench is not throttled.
+
+    Its workers keep their metrics in files, as under `make run`, in a folder beside the log.
+    """
     workers = os.environ.get("WORKERS", "4")
-    env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_RATE_LIMIT": "100000000/minute"}
+    metrics = log.with_name(f"{log.stem}-metrics")
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_RATE_LIMIT": "100000000/minute",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+    }
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
         "--no-control-socket",
