@@ -13,7 +13,10 @@ from urllib.parse import urlencode
 import orjson
 from flask import Response, g, request
 from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import Select, Text, bindparam, cast, select, tuple_
+from sqlalchemy import Select, bindparam, select, tuple_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
 
 from registry.errors import field_error
 from registry.extensions import db
@@ -104,14 +107,33 @@ def sort_columns(resource: Resource, sort: str, args: dict) -> tuple[list, bool]
     return [*cols, model.id], descending
 
 
+class stored_text(FunctionElement):  # noqa: N801 (a SQL function, named as one)
+    """A record's stored JSON as the driver hands it over most cheaply, for passing on or
+    parsing: UTF-8 bytes from SQLite (CAST AS BLOB: no decoding into str, and none back into
+    UTF-8 for the response), text from PostgreSQL (its json keeps the text as written)."""
+
+    type = NullType()
+    inherit_cache = True
+
+
+@compiles(stored_text)
+def _stored_text(element, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(stored_text, "sqlite")
+def _stored_text_sqlite(element, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS BLOB)"
+
+
 def filtered(resource: Resource, args: dict, *, bound: bool = False) -> Select:
-    """SELECT of the matching rows' stored JSON text, without order or paging.
+    """SELECT of the matching rows' stored JSON (`stored_text`), without order or paging.
 
     `bound`: a bound filter compares with a bind parameter named as in `bound_values`.
     """
     model = resource.model
-    # As text: a page passes the stored records on unparsed (PostgreSQL's json keeps the text).
-    stmt = select(cast(model.doc, Text), model.id)
+    # As stored: a page passes the records on unparsed.
+    stmt = select(stored_text(model.doc), model.id)
     for name, flt in resource.filters.items():
         if args.get(name) is not None:
             value = bindparam(f"filter_{name}") if bound and flt.bound else args[name]
@@ -178,9 +200,11 @@ def _typed(col, value):
 
 
 @functools.lru_cache(maxsize=1024)  # computed fields take few distinct values (statuses)
-def _computed_tail(names: tuple[str, ...], values: tuple) -> str:
-    """`,"name":value,…}`: how a stored record's JSON text ends with computed fields added."""
-    return "," + orjson.dumps(dict(zip(names, values, strict=True)))[1:].decode()
+def _computed_tail(names: tuple[str, ...], values: tuple, kind: type[str | bytes]) -> str | bytes:
+    """`,"name":value,…}`: how a stored record's JSON ends with computed fields added, as
+    `kind` (the type of the stored JSON: see `stored_text`)."""
+    tail = b"," + orjson.dumps(dict(zip(names, values, strict=True)))[1:]
+    return tail if kind is bytes else tail.decode()
 
 
 # Page statements by shape: building one (and SQLAlchemy's key for its compiled form) cost
@@ -256,8 +280,8 @@ def _page_statement(
 
 def _keyset_page(
     resource: Resource, args: dict, limit: int
-) -> tuple[tuple[str, ...], list[tuple[str, tuple]], str | None]:
-    """One keyset page: the computed fields' names, (stored JSON text, their values) pairs,
+) -> tuple[tuple[str, ...], list[tuple[str | bytes, tuple]], str | None]:
+    """One keyset page: the computed fields' names, (stored JSON, their values) pairs,
     and the next cursor.
 
     Page 10,000 costs what page 1 costs.
@@ -283,13 +307,15 @@ def _keyset_page(
     return tuple(computed), [(row[0], tuple(row[2:keys_at])) for row in rows], cursor
 
 
-def page(resource: Resource, args: dict, limit: int) -> tuple[list[str], str | None]:
-    """One page of records as JSON text, computed fields included; `present` is left to the
-    caller (only a resource that redacts needs it)."""
+def page(resource: Resource, args: dict, limit: int) -> tuple[list[str | bytes], str | None]:
+    """One page of records as JSON (`stored_text`), computed fields included; `present` is
+    left to the caller (only a resource that redacts needs it)."""
     names, records, cursor = _keyset_page(resource, args, limit)
     if not names:
         return [text for text, _ in records], cursor
-    return [text[:-1] + _computed_tail(names, values) for text, values in records], cursor
+    return [
+        text[:-1] + _computed_tail(names, values, type(text)) for text, values in records
+    ], cursor
 
 
 EXPORT_BATCH = 1000  # records an export reads at a time
