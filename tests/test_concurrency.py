@@ -1,9 +1,13 @@
-"""Concurrent writers: one If-Match winner, and a change feed that never skips a commit."""
+"""Concurrent writers: one If-Match winner, and a change feed that never skips a commit;
+transactions for writes only."""
 
 import threading
 import time
 
-from sqlalchemy import func, select
+import pytest
+from flask import request
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event, func, select
 
 from registry.extensions import db
 from registry.records.model import RecordEvent
@@ -97,3 +101,30 @@ def feed_round(app, keys, round_):
     assert set(statuses) <= {201, 503} and statuses.count(201) >= len(statuses) // 2
     assert len(committed) == statuses.count(201)
     assert seen == committed  # every committed change exactly once, in seq order
+
+
+def test_postgresql_reads_hold_no_transaction_and_writes_still_do(app, client, keys):
+    """Reads run in autocommit (no BEGIN and ROLLBACK round trips); a write on the same pooled
+    connection afterwards still runs in one transaction."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    seen = []
+
+    def status(connection, *_):
+        state = connection.connection.driver_connection.info.transaction_status
+        seen.append((request.method, state))
+
+    event.listen(engine, "after_cursor_execute", status)
+    try:
+        made = post(client, URL, institution(), keys["clerk"])
+        assert client.get(URL, headers=keys["clerk"]).status_code == 200
+        assert client.get(f"{URL}/{made['id']}", headers=keys["clerk"]).status_code == 200
+        post(client, URL, institution(), keys["clerk"])
+    finally:
+        event.remove(engine, "after_cursor_execute", status)
+    reads = {state for method, state in seen if method == "GET"}
+    writes = {state for method, state in seen if method == "POST"}
+    assert reads == {TransactionStatus.IDLE}
+    assert writes == {TransactionStatus.INTRANS}
