@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from registry.records import imports
 from tests.builders import institution, post, reagent
 from tests.builders_integration import (
     NDJSON,
@@ -125,6 +126,16 @@ def test_two_rows_for_one_record_and_rule_conflicts_are_row_errors(client, keys)
     errors = {(e["row"], e["field"]) for e in response.get_json()["errors"]}
     assert errors == {(2, "identifiers"), (3, "identifiers"), (5, "identifiers")}
     assert len(listed(client, "institutions", keys["clerk"])) == 2
+
+
+@pytest.mark.parametrize("city", ["", "Жодино"], ids=["same", "changed"])
+def test_two_rows_for_one_new_record_in_different_chunks(client, keys, monkeypatch, city):
+    monkeypatch.setattr(imports, "CHUNK", 2)  # the record is written before its second row
+    rows = [row("Четыре", identifier="NEW"), row("Другая"), row("Четыре", city, identifier="NEW")]
+    response = import_body(client, "institutions", csv_body(HEADER, rows), keys["clerk"])
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert [(e["row"], e["field"]) for e in response.get_json()["errors"]] == [(3, "identifiers")]
+    assert listed(client, "institutions", keys["clerk"]) == []
 
 
 def test_dry_run_validates_and_writes_nothing(client, keys):

@@ -82,7 +82,8 @@ class ImportPlan:
         self.schema = resource.schema
         self.now = utcnow()
         # Kept for the whole import, so kept small: stored record id -> the row standing for
-        # it, and natural key -> id of the record that this import gives it to.
+        # it (a record it creates too), and natural key -> id of the record that this import
+        # gives it to.
         self.claimed: dict[str, int] = {}
         self.owners: dict[tuple, str] = {}
         self.errors: list[dict] = []
@@ -249,7 +250,9 @@ class ImportPlan:
             self.fail(row.number, [{"field": field, "message": message}])
             return None
         if not holders:
-            return None, new_id()
+            record_id = new_id()
+            self.claimed[record_id] = row.number  # a later chunk's row for it is an error
+            return None, record_id
         holder = holders.pop()
         if holder not in stored:  # a record that an earlier row of this import stands for
             message = "An earlier row already stands for this record."

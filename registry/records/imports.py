@@ -29,6 +29,7 @@ from registry.records.listing import parse_args
 from registry.records.views import transaction
 
 IMPORT_TYPES = ("text/csv", "application/x-ndjson")
+CHUNK = 1000  # rows planned, then written, at a time
 HELD_MAX = 20_000  # objects the rules loaded, kept across chunks (suppliers repeat)
 
 
@@ -88,7 +89,7 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
         indexed_at_the_end(resource.model.__tablename__),
         ChunkWriter(resource) as writer,
     ):
-        for chunk in batches(rows):
+        for chunk in batches(rows, CHUNK):
             items = importer.readable(chunk)
             importer.validate_ahead(items, meanwhile=writer.busy)
             writer.wait()
