@@ -5,7 +5,7 @@ import json
 import pytest
 
 from registry.records import imports
-from tests.builders import institution, post, reagent
+from tests.builders import chongqing_institution, institution, partnership, post, reagent
 from tests.builders_integration import (
     NDJSON,
     csv_body,
@@ -126,6 +126,19 @@ def test_two_rows_for_one_record_and_rule_conflicts_are_row_errors(client, keys)
     errors = {(e["row"], e["field"]) for e in response.get_json()["errors"]}
     assert errors == {(2, "identifiers"), (3, "identifiers"), (5, "identifiers")}
     assert len(listed(client, "institutions", keys["clerk"])) == 2
+
+
+def test_rules_see_the_stored_record(client, keys):
+    side = post(client, URL, institution(names={"ru": "Борисовская ЦРБ"}), keys["clerk"])
+    other = post(client, URL, chongqing_institution(), keys["clerk"])
+    post(client, "/api/v1/partnerships", partnership(side["id"], other["id"]), keys["clerk"])
+    header = ["id", "names.ru", "kind", "country", "region"]
+    data = csv_body(header, [[side["id"], "Борисовская ЦРБ", "hospital", "BY", "BY-HM"]])
+    response = import_body(client, "institutions", data, keys["clerk"])
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert [(e["row"], e["field"]) for e in response.get_json()["errors"]] == [(1, "region")]
+    got = client.get(f"{URL}/{side['id']}", headers=keys["clerk"]).get_json()
+    assert got["region"] == "BY-MI" and got["version"] == 1
 
 
 @pytest.mark.parametrize("city", ["", "Жодино"], ids=["same", "changed"])

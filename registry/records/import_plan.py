@@ -5,8 +5,10 @@ import sys
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
+import orjson
 from marshmallow import ValidationError
-from sqlalchemy import TextClause, select, text
+from sqlalchemy import Column, Table, TextClause, column, literal_column, select, text
+from sqlalchemy.engine import Row as TableRow
 
 from registry.errors import ApiError, flatten_messages
 from registry.extensions import db
@@ -15,6 +17,7 @@ from registry.records.bulk import Change, IdList, among, batches
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
 from registry.records.lifecycle import body_of, known_body, load_body, record_state
+from registry.records.listing import stored_text
 from registry.records.model import new_id, utcnow
 
 MAX_ERRORS = 100_000  # a body of nothing but bad rows must not exhaust memory
@@ -23,14 +26,28 @@ ACTIONS = ("created", "updated", "unchanged")
 KEY_BATCH = 500
 
 
+# What an import reads of a stored record: every column but the search key, and the stored
+# JSON as `stored_text` (parsed with orjson, not by the JSON type's json.loads).
+UNREAD = frozenset({"doc", "search_text"})
+
+
+def read_columns(records: Table) -> list[Column]:
+    return [column for column in records.c if column.name not in UNREAD]
+
+
 @lru_cache(maxsize=32)
-def key_query(table: str, owner: str, names: tuple[str, ...], size: int | None) -> TextClause:
-    """Which records hold `size` natural keys: a VALUES list joined to the key's table.
+def key_query(
+    keys: Table, owner: str, names: tuple[str, ...], records: Table, size: int | None, doc: str
+) -> TextClause:
+    """The records that hold `size` natural keys, read whole: a VALUES list joined to the
+    keys' table, and to the records' table when the keys are kept apart from it.
 
     Not `(a, b) IN (…)`, which SQLite answers by scanning the whole table; and written as text
     once per size, because compiling a VALUES construct of a thousand parameters costs more
     than the query itself. With `size` None the keys come as one array per column, for
-    PostgreSQL: its driver parses a query of over 50 parameters again every time.
+    PostgreSQL: its driver parses a query of over 50 parameters again every time. `doc` is
+    the SQL of the record's `stored_text`. One query, not a lookup and then a fetch by id:
+    the key's index does not hold the id, so the lookup reads the record's row anyway.
     """
     width = range(len(names))
     if size is None:
@@ -39,11 +56,29 @@ def key_query(table: str, owner: str, names: tuple[str, ...], size: int | None) 
         rows = (", ".join(f":k{i}_{n}" for i in width) for n in range(size))
         wanted = "VALUES " + ", ".join(f"({row})" for row in rows)
     match = " AND ".join(f"t.{name} = wanted.k{i}" for i, name in enumerate(names))
+    joined = "" if keys is records else f" JOIN {records.name} r ON r.id = t.{owner}"
+    record = "t" if keys is records else "r"
+    kept = read_columns(records)
     return text(
         f"WITH wanted({', '.join(f'k{i}' for i in width)}) AS ({wanted}) "
-        f"SELECT t.{owner}, {', '.join(f'wanted.k{i}' for i in width)} "
-        f"FROM wanted JOIN {table} t ON {match}"
-    )
+        f"SELECT {', '.join(f'wanted.k{i}' for i in width)}, "
+        f"{', '.join(f'{record}.{column.name}' for column in kept)}, {doc.format(record)} AS doc "
+        f"FROM wanted JOIN {keys.name} t ON {match}{joined}"
+    ).columns(*(column(f"k{i}") for i in width), *kept, column("doc"))
+
+
+class StoredRecord:
+    """A record as an import compares with it and passes to the rules: the row's columns,
+    and its doc parsed."""
+
+    __slots__ = ("doc", "row")
+
+    def __init__(self, row: TableRow) -> None:
+        self.row = row
+        self.doc = orjson.loads(row.doc)
+
+    def __getattr__(self, name: str):
+        return getattr(self.row, name)
 
 
 def _pruned(value):
@@ -114,28 +149,38 @@ class ImportPlan:
             return set()  # an unvalidated body without its key fields: matched by its id only
         return {k for k in keys if all(isinstance(part, str) for part in k)}
 
-    def lookup(self, keys: set[tuple], owners: dict, asked: set) -> None:
-        """Existing records' natural keys -> their ids, a batch of keys a query."""
+    def lookup(self, keys: set[tuple], owners: dict, asked: set, stored: dict, skip=()) -> None:
+        """Existing records' natural keys -> their ids, a batch of keys a query; the records
+        themselves go to `stored`, but for those in `skip`."""
         columns = [column.expression for column in self.natural_key.columns]
-        table, owner = columns[0].table.name, self.natural_key.owner.expression.name
+        table, owner = columns[0].table, self.natural_key.owner.expression.name
         names = tuple(column.name for column in columns)
-        arrays = db.session.get_bind().dialect.name == "postgresql"
+        width = len(names)
+        records = self.resource.model.__table__
+        dialect = db.session.get_bind().dialect
+        doc = str(stored_text(literal_column("{}.doc")).compile(dialect=dialect))
+        arrays = dialect.name == "postgresql"
+        id_at = width + [column.name for column in read_columns(records)].index("id")
         for batch in batches(keys - asked, KEY_BATCH):
             asked.update(batch)
             if arrays:
-                query = key_query(table, owner, names, None)
-                params = {f"k{i}": [key[i] for key in batch] for i in range(len(names))}
+                query = key_query(table, owner, names, records, None, doc)
+                params = {f"k{i}": [key[i] for key in batch] for i in range(width)}
             else:
-                query = key_query(table, owner, names, len(batch))
+                query = key_query(table, owner, names, records, len(batch), doc)
                 params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
-            for record_id, *key in db.session.execute(query, params):
-                owners[tuple(key)] = record_id
+            for row in db.session.execute(query, params):
+                record_id = row[id_at]
+                owners[row[:width]] = record_id
+                if record_id not in stored and record_id not in skip:
+                    stored[record_id] = StoredRecord(row)
 
     def fetch(self, ids: set[str], stored: dict) -> None:
         table = self.resource.model.__table__
+        read = select(*read_columns(table), stored_text(table.c.doc).label("doc"))
         for batch in batches(ids - stored.keys()):
-            for record in db.session.execute(select(table).where(among(table.c.id, batch))):
-                stored[record.id] = record
+            for row in db.session.execute(read.where(among(table.c.id, batch))):
+                stored[row.id] = StoredRecord(row)
 
     def claim(self, row: Row, record_id: str, field: str) -> bool:
         """Note the stored record a row stands for; a second row for it is an error."""
@@ -167,17 +212,17 @@ class ImportPlan:
         owners: dict = {}
         asked: set = set()
         raw_keys = {row.number: self.keys(raw) for row, raw in items if row.record_id is None}
-        self.lookup(set().union(*raw_keys.values()), owners, asked)
+        self.lookup(set().union(*raw_keys.values()), owners, asked, stored)
         self.fetch({row.record_id for row, _ in items if row.record_id}, stored)
-        self.fetch(set(owners.values()), stored)
         checked = []
         for row, raw in items:
             body = self._validated(row, raw, raw_keys.get(row.number), stored, owners)
             if body is not None:
                 checked.append((row, body, self.keys(body)))
         self.ahead.clear()
-        self.lookup(set().union(*(keys for _, _, keys in checked)), owners, asked)
-        self.fetch(set(owners.values()) - self.claimed.keys(), stored)
+        # A record that an earlier chunk's row stands for is not read again: see _match().
+        validated_keys = set().union(*(keys for _, _, keys in checked))
+        self.lookup(validated_keys, owners, asked, stored, skip=self.claimed)
         changes = (self._decide(row, body, keys, stored, owners) for row, body, keys in checked)
         return [change for change in changes if change is not None]
 
