@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from registry.records import listing
+from registry.records.import_plan import StoredRecord
 from tests.builders import (
     chongqing_institution,
     contact,
@@ -163,6 +164,21 @@ def catalogue(client, keys) -> str:
     other = institution(identifiers=[{"scheme": "other", "value": "ID-1"}], specialties=specialties)
     post(client, URL, other, keys["clerk"])
     return supplier["id"]
+
+
+@pytest.mark.parametrize("collection", ["institutions", "reagents"])
+def test_unchanged_rows_are_known_by_the_stored_text(
+    client, keys, catalogue, collection, monkeypatch
+):
+    """A re-import finds an exported row unchanged without parsing the stored record."""
+
+    def unparsed(_record):
+        raise AssertionError("the stored record was parsed")
+
+    monkeypatch.setattr(StoredRecord, "doc", property(unparsed))
+    rows = csv_table(export(client, collection, keys["integration"]))
+    counts = imported(client, collection, table_body(rows), keys["integration"])
+    assert counts == {"created": 0, "updated": 0, "unchanged": len(rows)}
 
 
 @pytest.mark.parametrize("collection", ["institutions", "reagents"])

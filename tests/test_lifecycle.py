@@ -1,5 +1,12 @@
 """The shared lifecycle on institutions: ETags, merge patch, versions, history, delete."""
 
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from registry.institutions.api import institutions
+from registry.records.lifecycle import record_state, stored_body_is
 from tests.builders import institution, post
 
 URL = "/api/v1/institutions"
@@ -131,3 +138,30 @@ def test_change_feed_and_audit(client, keys):
     assert audit["items"][0]["actor"] == "clerk-tester"
     for bad in ("since=-1", "since=abc", "limit=0"):
         assert client.get(f"/api/v1/changes?{bad}", headers=keys["admin"]).status_code == 422
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["bytes", "str"])
+def test_a_stored_body_is_compared_as_the_text_record_state_writes(as_text):
+    body = institution(
+        names={"ru": 'Больница ,"version":1,"created_at":"x" \\ "№1"', "en": "Hospital"},
+        city="Минск",
+        specialties=["tcm", "a;b"],
+        status="active",
+    )
+    now = datetime(2026, 11, 28, 12, 0, 0, 123456, tzinfo=UTC)
+    rid = "00000000-0000-4000-8000-000000000001"
+    state = record_state(institutions, body, record_id=rid, version=3, created_at=now, now=now)
+    stored = orjson.dumps(state["doc"])
+    stored = stored.decode() if as_text else stored
+    assert stored_body_is(stored, rid, body)
+    assert not stored_body_is(stored, "00000000-0000-4000-8000-000000000002", body)
+    assert not stored_body_is(stored, rid, {**body, "city": "Борисов"})
+    assert not stored_body_is(stored, rid, {k: v for k, v in body.items() if k != "city"})
+    assert not stored_body_is(stored, rid, {**body, "district": "Борисовский"})
+    # The same body in another key order is not the same text: the parsed doc decides then.
+    assert not stored_body_is(stored, rid, dict(reversed(body.items())))
+    # A doc laid out otherwise is never taken for the body.
+    moved = {"id": rid, "version": 3, **body, "created_at": "x", "updated_at": "x"}
+    assert not stored_body_is(orjson.dumps(moved), rid, body)
+    more = {"id": rid, **body, "version": 3, "note": "x", "created_at": "x", "updated_at": "x"}
+    assert not stored_body_is(orjson.dumps(more), rid, body)

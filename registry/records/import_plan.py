@@ -16,7 +16,13 @@ from registry.records.body import normalise
 from registry.records.bulk import Change, IdList, among, batches
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
-from registry.records.lifecycle import body_of, known_body, load_body, record_state
+from registry.records.lifecycle import (
+    body_of,
+    known_body,
+    load_body,
+    record_state,
+    stored_body_is,
+)
 from registry.records.listing import stored_text
 from registry.records.model import new_id, utcnow
 
@@ -69,16 +75,28 @@ def key_query(
 
 class StoredRecord:
     """A record as an import compares with it and passes to the rules: the row's columns,
-    and its doc parsed."""
+    and its doc, parsed only when a row does not repeat it as stored."""
 
-    __slots__ = ("doc", "row")
+    __slots__ = ("parsed", "row")
 
     def __init__(self, row: TableRow) -> None:
         self.row = row
-        self.doc = orjson.loads(row.doc)
+        self.parsed = None
 
     def __getattr__(self, name: str):
         return getattr(self.row, name)
+
+    @property
+    def doc(self) -> dict:
+        if self.parsed is None:
+            self.parsed = orjson.loads(self.row.doc)
+        return self.parsed
+
+    def holds(self, resource: Resource, body: dict) -> bool:
+        """Whether `body` is the record's body as stored (for the most part without parsing)."""
+        return stored_body_is(self.row.doc, self.row.id, body) or same(
+            body, body_of(resource, self.doc)
+        )
 
 
 def _pruned(value):
@@ -261,7 +279,7 @@ class ImportPlan:
         else:
             holders = {owners.get(key) for key in raw_keys}
             candidate = stored.get(holders.pop()) if len(holders) == 1 else None
-        if candidate is not None and same(raw, body_of(self.resource, candidate.doc)):
+        if candidate is not None and candidate.holds(self.resource, raw):
             field = "id" if row.record_id else self.natural_key.field
             if self.claim(row, candidate.id, field):
                 self.counts["unchanged"] += 1
@@ -314,7 +332,7 @@ class ImportPlan:
         try:
             if self.resource.rules:
                 self.resource.rules(body, record)
-            if record is not None and same(body, body_of(self.resource, record.doc)):
+            if record is not None and record.holds(self.resource, body):
                 self.counts["unchanged"] += 1
                 return None
             state = record_state(
