@@ -50,14 +50,17 @@ def key_query(
 
     Not `(a, b) IN (…)`, which SQLite answers by scanning the whole table; and written as text
     once per size, because compiling a VALUES construct of a thousand parameters costs more
-    than the query itself. With `size` None the keys come as one array per column, for
-    PostgreSQL: its driver parses a query of over 50 parameters again every time. `doc` is
-    the SQL of the record's `stored_text`. One query, not a lookup and then a fetch by id:
-    the key's index does not hold the id, so the lookup reads the record's row anyway.
+    than the query itself. With `size` None the keys come as one JSON array per column, for
+    PostgreSQL: its driver parses a query of over 50 parameters again every time, and writes
+    a Python list as an array item by item. `doc` is the SQL of the record's `stored_text`.
+
+    One query, not a lookup and then a fetch by id: the key's index does not hold the id, so
+    the lookup reads the record's row anyway.
     """
     width = range(len(names))
     if size is None:
-        wanted = "SELECT * FROM unnest(" + ", ".join(f"CAST(:k{i} AS text[])" for i in width) + ")"
+        arrays = (f"json_array_elements_text(CAST(:k{i} AS json))" for i in width)
+        wanted = f"SELECT * FROM ROWS FROM ({', '.join(arrays)})"
     else:
         rows = (", ".join(f":k{i}_{n}" for i in width) for n in range(size))
         wanted = "VALUES " + ", ".join(f"({row})" for row in rows)
@@ -183,7 +186,9 @@ class ImportPlan:
             asked.update(batch)
             if arrays:
                 query = key_query(table, owner, names, records, None, doc)
-                params = {f"k{i}": [key[i] for key in batch] for i in range(width)}
+                params = {
+                    f"k{i}": orjson.dumps([key[i] for key in batch]).decode() for i in range(width)
+                }
             else:
                 query = key_query(table, owner, names, records, len(batch), doc)
                 params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
