@@ -1,5 +1,6 @@
 """Bulk import over HTTP: matching, whole-state rows, all or nothing, formats, limits."""
 
+import gc
 import json
 
 import pytest
@@ -149,6 +150,15 @@ def test_two_rows_for_one_new_record_in_different_chunks(client, keys, monkeypat
     assert response.status_code == 422, response.get_data(as_text=True)
     assert [(e["row"], e["field"]) for e in response.get_json()["errors"]] == [(3, "identifiers")]
     assert listed(client, "institutions", keys["clerk"]) == []
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(client, keys):
+    before = gc.get_threshold(), gc.get_freeze_count()
+    good = csv_body(HEADER, [row("Одна")])
+    bad = csv_body(HEADER, [row("Плохая", kind="spa")])
+    assert import_body(client, "institutions", good, keys["clerk"]).status_code == 200
+    assert import_body(client, "institutions", bad, keys["clerk"]).status_code == 422
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
 def test_dry_run_validates_and_writes_nothing(client, keys):
