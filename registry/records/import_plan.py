@@ -192,7 +192,7 @@ class ImportPlan:
             else:
                 query = key_query(table, owner, names, records, len(batch), doc)
                 params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
-            for row in db.session.execute(query, params):
+            for row in db.session.execute(query, params).all():  # one fetchall, not 500 fetchone
                 record_id = row[id_at]
                 owners[row[:width]] = record_id
                 if record_id not in stored and record_id not in skip:
@@ -202,7 +202,7 @@ class ImportPlan:
         table = self.resource.model.__table__
         read = select(*read_columns(table), stored_text(table.c.doc).label("doc"))
         for batch in batches(ids - stored.keys()):
-            for row in db.session.execute(read.where(among(table.c.id, batch))):
+            for row in db.session.execute(read.where(among(table.c.id, batch))).all():
                 stored[row.id] = StoredRecord(row)
 
     def claim(self, row: Row, record_id: str, field: str) -> bool:
