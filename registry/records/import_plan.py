@@ -8,6 +8,7 @@ from functools import lru_cache
 import orjson
 from marshmallow import ValidationError
 from sqlalchemy import Column, Table, TextClause, column, literal_column, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Row as TableRow
 
 from registry.errors import ApiError, flatten_messages
@@ -43,7 +44,12 @@ def read_columns(records: Table) -> list[Column]:
 
 @lru_cache(maxsize=32)
 def key_query(
-    keys: Table, owner: str, names: tuple[str, ...], records: Table, size: int | None, doc: str
+    keys: Table,
+    owner: str,
+    names: tuple[str, ...],
+    records: Table,
+    size: int | None,
+    dialect: Dialect,
 ) -> TextClause:
     """The records that hold `size` natural keys, read whole: a VALUES list joined to the
     keys' table, and to the records' table when the keys are kept apart from it.
@@ -52,7 +58,7 @@ def key_query(
     once per size, because compiling a VALUES construct of a thousand parameters costs more
     than the query itself. With `size` None the keys come as one JSON array per column, for
     PostgreSQL: its driver parses a query of over 50 parameters again every time, and writes
-    a Python list as an array item by item. `doc` is the SQL of the record's `stored_text`.
+    a Python list as an array item by item. The record's doc is read as `stored_text`.
 
     One query, not a lookup and then a fetch by id: the key's index does not hold the id, so
     the lookup reads the record's row anyway.
@@ -68,10 +74,11 @@ def key_query(
     joined = "" if keys is records else f" JOIN {records.name} r ON r.id = t.{owner}"
     record = "t" if keys is records else "r"
     kept = read_columns(records)
+    doc = stored_text(literal_column(f"{record}.doc")).compile(dialect=dialect)
     return text(
         f"WITH wanted({', '.join(f'k{i}' for i in width)}) AS ({wanted}) "
         f"SELECT {', '.join(f'wanted.k{i}' for i in width)}, "
-        f"{', '.join(f'{record}.{column.name}' for column in kept)}, {doc.format(record)} AS doc "
+        f"{', '.join(f'{record}.{column.name}' for column in kept)}, {doc} AS doc "
         f"FROM wanted JOIN {keys.name} t ON {match}{joined}"
     ).columns(*(column(f"k{i}") for i in width), *kept, column("doc"))
 
@@ -179,18 +186,17 @@ class ImportPlan:
         width = len(names)
         records = self.resource.model.__table__
         dialect = db.session.get_bind().dialect
-        doc = str(stored_text(literal_column("{}.doc")).compile(dialect=dialect))
         arrays = dialect.name == "postgresql"
         id_at = width + [column.name for column in read_columns(records)].index("id")
         for batch in batches(keys - asked, KEY_BATCH):
             asked.update(batch)
             if arrays:
-                query = key_query(table, owner, names, records, None, doc)
+                query = key_query(table, owner, names, records, None, dialect)
                 params = {
                     f"k{i}": orjson.dumps([key[i] for key in batch]).decode() for i in range(width)
                 }
             else:
-                query = key_query(table, owner, names, records, len(batch), doc)
+                query = key_query(table, owner, names, records, len(batch), dialect)
                 params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
             for row in db.session.execute(query, params).all():  # one fetchall, not 500 fetchone
                 record_id = row[id_at]
