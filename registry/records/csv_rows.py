@@ -5,12 +5,11 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from unicodedata import normalize
 
 import orjson
 
 from registry.errors import ApiError
-from registry.records.body import NUL_REFUSED, normalise
+from registry.records.body import NUL_REFUSED, nfc_trimmed, normalise
 from registry.records.declaration import Resource
 from registry.records.export import INTEGER, Column, columns, read_cell, unescaped
 
@@ -57,9 +56,7 @@ def _text_writer(parents: list[str], leaf: str) -> Callable[[dict, str], str | N
             text = unescaped(text)
         if "\x00" in text:
             return NUL_REFUSED
-        if not text.isascii():
-            text = normalize("NFC", text)
-        text = text.strip()
+        text = nfc_trimmed(text)
         if not text:
             return None
         if not parents:
