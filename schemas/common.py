@@ -1,6 +1,7 @@
 """Fields and rules every resource schema shares (contract §3 limits)."""
 
 import re
+from datetime import date
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -167,12 +168,28 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Date(fields.Date):
-    """YYYY-MM-DD exactly."""
+    """YYYY-MM-DD exactly, a day that exists; loaded as that text, as a body keeps it (two such
+    days compare as text as they do as dates).
+
+    Every field of a body schema loads to the JSON value it dumps to, so that a loaded body
+    is the stored one without a dump (tests/test_lifecycle.py holds the schemas to that).
+    """
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str) or not DATE_RE.match(value):
             raise ValidationError("Not a date in the form YYYY-MM-DD.")
-        return super()._deserialize(value, attr, data, **kwargs)
+        super()._deserialize(value, attr, data, **kwargs)
+        return value
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class Day(Date):
+    """A YYYY-MM-DD query argument, loaded as a date for the query."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return date.fromisoformat(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Id(fields.String):

@@ -34,9 +34,9 @@ class MessengersSchema(Schema):
     telegram = text()
 
 
-def _not_ahead(day: date) -> None:
+def _not_ahead(day: str) -> None:
     # The day must have begun somewhere (UTC+14): a consent is not recorded in advance.
-    if day > (datetime.now(UTC) + timedelta(hours=14)).date():
+    if date.fromisoformat(day) > (datetime.now(UTC) + timedelta(hours=14)).date():
         raise ValidationError("A consent cannot be recorded on a day still to come.")
 
 

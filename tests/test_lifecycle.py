@@ -1,13 +1,22 @@
 """The shared lifecycle on institutions: ETags, merge patch, versions, history, delete."""
 
+import json
 from datetime import UTC, datetime
 
 import orjson
 import pytest
+from marshmallow import fields
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
+from registry.api import RESOURCES
+from registry.contacts.api import contacts
+from registry.exchanges.api import exchanges
 from registry.institutions.api import institutions
-from registry.records.lifecycle import record_state, stored_body_is
-from tests.builders import institution, post
+from registry.partnerships.api import partnerships
+from registry.reagents.api import reagents
+from registry.records.lifecycle import load_body, record_state, stored_body_is
+from schemas.common import Date
+from tests.builders import contact, exchange, institution, partnership, post, reagent
 
 URL = "/api/v1/institutions"
 
@@ -165,3 +174,71 @@ def test_a_stored_body_is_compared_as_the_text_record_state_writes(as_text):
     assert not stored_body_is(orjson.dumps(moved), rid, body)
     more = {"id": rid, **body, "version": 3, "note": "x", "created_at": "x", "updated_at": "x"}
     assert not stored_body_is(orjson.dumps(more), rid, body)
+
+
+def _body_fields(schema, path: str = ""):
+    """(dotted name, field) for every field a body may carry, nested ones too."""
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        yield f"{path}{name}", field
+        if isinstance(field, fields.List):
+            yield f"{path}{name}[]", field.inner
+            field = field.inner
+        if isinstance(field, fields.Nested):
+            yield from _body_fields(field.schema, f"{path}{name}.")
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda resource: resource.name)
+def test_every_body_field_loads_as_it_would_dump(resource):
+    """load_body() keeps what the schema loads, without a dump: every field must load to the
+    JSON value, under the name, that a dump would give (a date as its text, say)."""
+    schemas = [resource.schema]
+    for name, field in _body_fields(resource.schema):
+        assert isinstance(field, JSON_FAITHFUL), name
+        assert not isinstance(field, fields.DateTime) or isinstance(field, Date), name
+        assert (field.data_key, field.attribute) == (None, None), name
+        if isinstance(field, fields.Nested):
+            schemas.append(field.schema)
+    for schema in schemas:
+        assert not schema._hooks[PRE_DUMP] and not schema._hooks[POST_DUMP], schema
+
+
+JSON_FAITHFUL = (fields.String, fields.Integer, fields.Boolean, fields.Nested, fields.List, Date)
+SOMEONE = "00000000-0000-4000-8000-000000000001"
+FULL_BODIES = {
+    "reagent": (
+        reagents,
+        reagent(
+            SOMEONE,
+            names={"ru": "Набор", "en": "Kit", "zh": "试剂盒"},
+            tnved_code="3822 19 000 0",
+            origin_country="BY",
+            registration={"number": "ИМ-7.0/2027", "valid_until": "2027-01-05"},
+            substitutes=[{"product": "ARCHITECT", "manufacturer": "Abbott", "country": "US"}],
+            price={"amount": "12.5", "currency": "BYN"},
+            pack=96,
+            min_order_qty=1,
+            lead_time_days=14,
+            availability="in_stock",
+        ),
+    ),
+    "exchange": (exchanges, exchange([SOMEONE], ends_on="2023-07-01", outcomes=["MoU"])),
+    "partnership": (
+        partnerships,
+        partnership(
+            SOMEONE,
+            SOMEONE,
+            status="signed",
+            agreement={"number": "AG-1", "signed_on": "2023-08-10", "valid_until": "2028-08-10"},
+        ),
+    ),
+    "contact": (contacts, contact(SOMEONE, consent={"given": True, "recorded_on": "2024-03-01"})),
+}
+
+
+@pytest.mark.parametrize("resource, body", FULL_BODIES.values(), ids=FULL_BODIES)
+def test_a_loaded_body_is_its_own_dump(resource, body):
+    loaded = load_body(resource, body)
+    # The standard library's json refuses a date object, and keeps the order of the keys.
+    assert json.dumps(loaded) == json.dumps(resource.schema.dump(loaded))

@@ -7,7 +7,7 @@ from registry.exchanges.model import Exchange, ExchangeContact, ExchangeInstitut
 from registry.exchanges.rules import check_exchange
 from registry.records import Children, Filter, Resource
 from registry.records.links import equals, linked
-from schemas.common import Date, Id, code
+from schemas.common import Day, Id, code
 from schemas.exchanges import exchange_schema
 
 
@@ -48,12 +48,12 @@ exchanges = Resource(
         "status": Filter(code(reference.EXCHANGE_STATUSES), equals(Exchange.status)),
         # Overlap with [from, to], bounds inclusive: starts by `to` and lasts until `from`.
         "from": Filter(
-            Date(),
+            Day(),
             lambda stmt, value: stmt.where(Exchange.last_day >= value),
             "Exchanges still running on or after this day (YYYY-MM-DD)",
         ),
         "to": Filter(
-            Date(),
+            Day(),
             lambda stmt, value: stmt.where(Exchange.starts_on <= value),
             "Exchanges begun on or before this day (YYYY-MM-DD)",
         ),

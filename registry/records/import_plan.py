@@ -304,7 +304,7 @@ class ImportPlan:
     def _checked(self, raw: dict) -> dict | Exception:
         """load_body() without its normalise() (`raw` went through that already), or its error."""
         try:
-            return self.schema.dump(self.schema.load(raw))
+            return self.schema.load(raw)
         except (ValidationError, ApiError) as error:
             return error
 

@@ -30,9 +30,11 @@ def known_body(resource: Resource, payload: dict) -> dict:
 
 
 def load_body(resource: Resource, payload: dict) -> dict:
-    """Normalise, validate and return the JSON-ready body; ValidationError becomes a 422."""
-    payload = normalise(known_body(resource, payload))
-    return resource.schema.dump(resource.schema.load(payload))
+    """Normalise, validate and return the JSON-ready body; ValidationError becomes a 422.
+
+    A body schema loads every field as the JSON value it would dump (schemas.common.Date).
+    """
+    return resource.schema.load(normalise(known_body(resource, payload)))
 
 
 def sort_name(names) -> str:
