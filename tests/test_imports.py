@@ -2,9 +2,12 @@
 
 import gc
 import json
+import re
 
 import pytest
+from sqlalchemy import event
 
+from registry.extensions import db
 from registry.records import imports
 from tests.builders import chongqing_institution, institution, partnership, post, reagent
 from tests.builders_integration import (
@@ -272,6 +275,23 @@ def test_reagent_rows_with_nested_list_and_number_columns(client, keys):
         (2, "substitutes"),
         (2, "pack"),
     }
+
+
+def test_a_chunk_reads_its_suppliers_in_one_query(app, client, keys):
+    suppliers = [post(client, URL, institution(), keys["clerk"])["id"] for _ in range(4)]
+    rows = [[supplier, f"Набор {n}", "pcr", f"CAT-{n}"] for n, supplier in enumerate(suppliers * 2)]
+    body = csv_body(["supplier_id", "names.ru", "category", "catalog_number"], rows)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    seen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        counts = imported(client, "reagents", body, keys["clerk"])
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert counts == {"created": 8, "updated": 0, "unchanged": 0}
+    assert len([s for s in statements if re.search(r"FROM institutions\b", s)]) == 1
 
 
 def test_status_codes(app, client, keys):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from registry.extensions import db
 from registry.reagents import search
 from registry.reagents.model import Reagent, ReagentSubstitute
-from registry.reagents.rules import listing_rules, supplier_of
+from registry.reagents.rules import listing_rules, supplier_of, suppliers_of
 from registry.records import Children, NaturalKey, Resource
 from registry.records.listing import filtered
 from registry.search.index import indexed_search
@@ -76,6 +76,7 @@ reagents = Resource(
     sorts={"price": search.price_sort},
     children=[Children(ReagentSubstitute, "reagent_id", _substitute_rows)],
     rules=listing_rules,
+    preload=suppliers_of,
     natural_key=NaturalKey(
         keys=lambda body: [(body["supplier_id"], body["catalog_number"])],
         columns=(Reagent.supplier_id, Reagent.catalog_number),

@@ -81,6 +81,8 @@ class Resource:
     references: list[Reference] = field(default_factory=list)
     # Domain rules: (body, current record or None) -> raise ApiError when not allowed.
     rules: Callable[[dict, Any], None] | None = None
+    # Imports: load at once the records that the rules of many bodies will read.
+    preload: Callable[[list[dict]], None] | None = None
     # Reads: (doc, role) -> doc as that role sees it (computed fields, redaction).
     present: Callable[[dict, str], dict] | None = None
     # History: (past version, current record or None after a delete, role) -> the version as

@@ -249,6 +249,8 @@ class ImportPlan:
             if body is not None:
                 checked.append((row, body, self.keys(body)))
         self.ahead.clear()
+        if self.resource.preload:
+            self.resource.preload([body for _, body, _ in checked])
         # A record that an earlier chunk's row stands for is not read again: see _match().
         validated_keys = set().union(*(keys for _, _, keys in checked))
         self.lookup(validated_keys, owners, asked, stored, skip=self.claimed)
