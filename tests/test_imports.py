@@ -5,10 +5,10 @@ import json
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from registry.extensions import db
-from registry.records import imports
+from registry.records import bulk, imports
 from tests.builders import chongqing_institution, institution, partnership, post, reagent
 from tests.builders_integration import (
     NDJSON,
@@ -329,14 +329,28 @@ def test_an_import_is_idempotent_with_a_key(client, keys):
     assert written(client, keys["admin"]) == before
 
 
-def test_imported_records_are_searchable(client, keys):
+@pytest.mark.parametrize("chunk", [imports.CHUNK, 2], ids=["one chunk", "chunks of two"])
+def test_imported_records_are_searchable(app, client, keys, monkeypatch, chunk):
     def names(q: str) -> list[str]:
         found = client.get(f"{URL}?q={q}", headers=keys["clerk"]).get_json()["items"]
         return [item["names"]["ru"] for item in found]
 
-    data = csv_body(HEADER, [row("Кардиологический центр"), row("Онкологический диспансер")])
+    # Chunks of two rows, each written in INSERTs of one row on SQLite, indexed chunk by chunk.
+    monkeypatch.setattr(imports, "CHUNK", chunk)
+    monkeypatch.setattr(bulk, "SQLITE_ROWS", 1 if chunk == 2 else bulk.SQLITE_ROWS)
+    more = ["Роддом", "Госпиталь ветеранов", "Хоспис"]
+    data = csv_body(
+        HEADER,
+        [row("Кардиологический центр"), row("Онкологический диспансер")] + list(map(row, more)),
+    )
     imported(client, "institutions", data, keys["clerk"])
     assert names("кардиолог") == ["Кардиологический центр"]
+    assert [names(name.lower()) for name in more] == [[name] for name in more]
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # each row indexed once, as its content says
+            for index in ("institutions_trigrams", "institutions_hanzi"):
+                check = f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"
+                db.session.execute(text(check))
     # The index keeps up with later writes too (the import put its triggers back).
     (first,) = client.get(f"{URL}?q=кардиолог", headers=keys["clerk"]).get_json()["items"]
     patch = {"names": {"ru": "Глазная клиника", "en": None}}

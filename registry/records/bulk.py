@@ -1,8 +1,9 @@
 """Writing many records at once: the states save_record writes, batched for imports."""
 
 import re
+import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from registry.records.lifecycle import hold_feed_lock
 from registry.records.model import RecordEvent
 
 BATCH = 1000
+SQLITE_ROWS = 500  # rows an INSERT statement carries on SQLite
 BULK_CACHE_KIB = 32 * 1024
 
 
@@ -84,6 +86,21 @@ def among(column: ColumnElement, values: list[str]) -> ColumnElement:
     return column.in_(values)
 
 
+def _sqlite_inserts(driver_connection, table: Table, names: list[str], values: Iterable[list]):
+    """(INSERT of many rows in one VALUES list, their values in one list), as many as needed.
+
+    One statement, not an executemany, inserts the rows in one step of SQLite's, which lets
+    go of the GIL for it: a row a step would wait for the GIL again after every row while
+    the import's other thread runs Python.
+    """
+    limit = driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    size = max(1, min(SQLITE_ROWS, limit // len(names)))
+    marks = f"({', '.join('?' * len(names))})"
+    head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
+    for batch in batches(values, size):
+        yield head + ", ".join([marks] * len(batch)), [v for row in batch for v in row]
+
+
 def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     """INSERT many rows alike through the driver, with the values SQLAlchemy would bind.
 
@@ -99,14 +116,11 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     values = ([bind(row[n]) if bind else row[n] for n, bind in binds] for row in rows)
     driver_connection = connection.connection.driver_connection
     cursor = driver_connection.cursor()
-    if dialect.driver == "pysqlite":
-        marks = ", ".join("?" * len(names))
-        statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
-    else:
-        statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"  # on SQLite, INSERTs:
     try:
         if dialect.driver == "pysqlite":
-            cursor.executemany(statement, values)
+            for statement, flat in _sqlite_inserts(driver_connection, table, names, values):
+                cursor.execute(statement, flat)
         else:
             with cursor.copy(statement) as copy:
                 for row in values:
@@ -149,27 +163,27 @@ def _update(resource: Resource, updates: list[Change]) -> None:
 class ChunkWriter:
     """Writes an import's planned chunks in order, children too (events come at the end).
 
-    New records are plain INSERTs: mapper insert events do not run for them. On PostgreSQL
-    they are copied in on a second thread, because the server's share of an import (its
-    trigram index above all) is the larger one: meanwhile this thread reads and validates the
-    next chunk. Nothing else uses the connection until `wait()` returns.
+    New records are plain INSERTs: mapper insert events do not run for them. They go in on a
+    second thread, with their search indexes (`catch_up`, see indexed_in_bulk): the database
+    does that work without the GIL (PostgreSQL in its own process, SQLite in a statement
+    of many rows), and meanwhile this thread reads and validates the next chunk. Nothing else
+    uses the connection until `wait()` returns.
     """
 
-    def __init__(self, resource: Resource) -> None:
+    def __init__(self, resource: Resource, catch_up: Callable[[Connection], None]) -> None:
         self.resource = resource
+        self.catch_up = catch_up
         self.connection = db.session.connection()
-        background = self.connection.dialect.name == "postgresql"
-        self.thread = ThreadPoolExecutor(max_workers=1) if background else None
+        self.thread = ThreadPoolExecutor(max_workers=1)
         self.inserting: Future | None = None
 
     def __enter__(self) -> "ChunkWriter":
         return self
 
     def __exit__(self, kind, *_) -> None:
-        if self.thread is not None:
-            self.thread.shutdown()  # after a failure of the import's own, that one is raised
-            if kind is None:
-                self.wait()
+        self.thread.shutdown()  # after a failure of the import's own, that one is raised
+        if kind is None:
+            self.wait()
 
     def busy(self) -> bool:
         return self.inserting is not None and not self.inserting.done()
@@ -198,15 +212,13 @@ class ChunkWriter:
                 for row in children.rows(change.body)
             ]
             inserts.append((children.model.__table__, rows))
-        if self.thread is None:
-            self._insert(inserts)
-        else:
-            self.inserting = self.thread.submit(self._insert, inserts)
+        self.inserting = self.thread.submit(self._insert, inserts)
 
     def _insert(self, inserts: list[tuple[Table, list[dict]]]) -> None:
         for table, rows in inserts:
             if rows:
                 insert_rows(self.connection, table, rows)
+        self.catch_up(self.connection)
 
 
 def write_events(resource: Resource, changed: dict[str, Iterable[str]], actor: str, at: datetime):
@@ -270,16 +282,18 @@ def roomy_page_cache():
 
 
 @contextmanager
-def indexed_at_the_end(table: str):
-    """On SQLite, fill a table's search indexes once for the rows a bulk write inserts.
+def indexed_in_bulk(table: str):
+    """On SQLite, fill a table's search indexes for the rows a bulk write inserts, many rows
+    a statement; yields catch_up(connection), which indexes the rows inserted since its last
+    call (ChunkWriter calls it after each chunk, on its thread).
 
     Row by row, the AFTER INSERT triggers of migration 0002 cost several times the insert
-    itself. Within the write transaction they are dropped, their copies run once over the new
-    rows at the end, and they are made again; a rollback brings them back by itself.
+    itself. Within the write transaction they are dropped, their copies run over the new rows
+    instead, and they are made again at the end; a rollback brings them back by itself.
     """
     session = db.session()
     if session.get_bind().dialect.name != "sqlite":
-        yield
+        yield lambda connection: None
         return
     triggers = session.execute(
         text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
@@ -290,11 +304,20 @@ def indexed_at_the_end(table: str):
         for name, sql in triggers
         if " AFTER INSERT " in sql.upper() and (copies := _bulk_copies(table, sql))
     ]
-    after = session.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar()
+    last = text(f"SELECT coalesce(max(rowid), 0) FROM {table}")
+    indexed = [session.execute(last).scalar()]  # the rowid up to which rows are indexed
+
+    def catch_up(connection: Connection) -> None:
+        newest = connection.execute(last).scalar()
+        if newest > indexed[0]:
+            for _, _, copies in deferred:
+                for copy in copies:
+                    connection.execute(text(copy), {"after": indexed[0]})
+            indexed[0] = newest
+
     for name, _, _ in deferred:
         session.execute(text(f'DROP TRIGGER "{name}"'))
-    yield
-    for _, sql, copies in deferred:
-        for copy in copies:
-            session.execute(text(copy), {"after": after})
+    yield catch_up
+    catch_up(session.connection())
+    for _, sql, _ in deferred:
         session.execute(text(sql))

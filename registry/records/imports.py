@@ -17,7 +17,7 @@ from registry.records.body import require_content_type
 from registry.records.bulk import (
     ChunkWriter,
     batches,
-    indexed_at_the_end,
+    indexed_in_bulk,
     roomy_page_cache,
     write_events,
 )
@@ -92,8 +92,8 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
     resource = importer.resource
     with (
         objects_held() as held,
-        indexed_at_the_end(resource.model.__tablename__),
-        ChunkWriter(resource) as writer,
+        indexed_in_bulk(resource.model.__tablename__) as catch_up,
+        ChunkWriter(resource, catch_up) as writer,
     ):
         for chunk in batches(rows, CHUNK):
             items = importer.readable(chunk)
