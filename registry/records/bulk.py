@@ -101,6 +101,29 @@ def _sqlite_inserts(driver_connection, table: Table, names: list[str], values: I
         yield head + ", ".join([marks] * len(batch)), [v for row in batch for v in row]
 
 
+def _driver_error(connection: Connection, statement: str, error: Exception, cursor) -> DBAPIError:
+    """A driver's error as SQLAlchemy raises it: an IntegrityError is a 409, a lost
+    connection a 503."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.driver_connection, cursor)
+    return DBAPIError.instance(
+        statement, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
+    )
+
+
+def driver_rows(connection: Connection, statement: str, params) -> tuple[list[tuple], tuple]:
+    """A query's rows as the driver gives them, and its description of their columns (a query
+    compiled for the driver, with its params)."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement, params)
+        return cursor.fetchall(), cursor.description
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _driver_error(connection, statement, error, cursor) from None
+    finally:
+        cursor.close()
+
+
 def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     """INSERT many rows alike through the driver, with the values SQLAlchemy would bind.
 
@@ -126,11 +149,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
                 for row in values:
                     copy.write_row(row)
     except dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy raises it: an IntegrityError is a 409, a lost connection a 503.
-        lost = dialect.is_disconnect(error, driver_connection, cursor)
-        raise DBAPIError.instance(
-            statement, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
-        ) from None
+        raise _driver_error(connection, statement, error, cursor) from None
     finally:
         cursor.close()
 

@@ -3,18 +3,18 @@
 import re
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import orjson
 from marshmallow import ValidationError
-from sqlalchemy import Column, Table, TextClause, column, literal_column, select, text
+from sqlalchemy import Column, Table, literal_column, select, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.engine import Row as TableRow
 
 from registry.errors import ApiError, flatten_messages
 from registry.extensions import db
 from registry.records.body import normalise
-from registry.records.bulk import Change, IdList, among, batches
+from registry.records.bulk import Change, IdList, among, batches, driver_rows
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
 from registry.records.lifecycle import (
@@ -42,6 +42,22 @@ def read_columns(records: Table) -> list[Column]:
     return [column for column in records.c if column.name not in UNREAD]
 
 
+@dataclass(frozen=True)
+class KeyQuery:
+    """A lookup of records by natural key, compiled once, run through the driver."""
+
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in place order, for `?` drivers
+    reader: "Reader"
+
+    def rows(self, params: dict) -> list[tuple]:
+        if self.order is not None:
+            params = [params[name] for name in self.order]
+        rows, described = driver_rows(db.session.connection(), self.sql, params)
+        self.reader.learn(described)
+        return rows
+
+
 @lru_cache(maxsize=32)
 def key_query(
     keys: Table,
@@ -50,7 +66,7 @@ def key_query(
     records: Table,
     size: int | None,
     dialect: Dialect,
-) -> TextClause:
+) -> KeyQuery:
     """The records that hold `size` natural keys, read whole: a VALUES list joined to the
     keys' table, and to the records' table when the keys are kept apart from it.
 
@@ -61,7 +77,9 @@ def key_query(
     a Python list as an array item by item. The record's doc is read as `stored_text`.
 
     One query, not a lookup and then a fetch by id: the key's index does not hold the id, so
-    the lookup reads the record's row anyway.
+    the lookup reads the record's row anyway. Its rows come from the driver as they are, and
+    a StoredRecord converts only the values it is asked for: SQLAlchemy's rows and their type
+    processing cost as much as SQLite's own work (and most rows are only compared as text).
     """
     width = range(len(names))
     if size is None:
@@ -75,38 +93,74 @@ def key_query(
     record = "t" if keys is records else "r"
     kept = read_columns(records)
     doc = stored_text(literal_column(f"{record}.doc")).compile(dialect=dialect)
-    return text(
+    compiled = text(
         f"WITH wanted({', '.join(f'k{i}' for i in width)}) AS ({wanted}) "
         f"SELECT {', '.join(f'wanted.k{i}' for i in width)}, "
         f"{', '.join(f'{record}.{column.name}' for column in kept)}, {doc} AS doc "
         f"FROM wanted JOIN {keys.name} t ON {match}{joined}"
-    ).columns(*(column(f"k{i}") for i in width), *kept, column("doc"))
+    ).compile(dialect=dialect)
+    order = tuple(compiled.positiontup) if compiled.positional else None
+    return KeyQuery(compiled.string, order, Reader(kept, dialect, first=len(names)))
+
+
+class Reader:
+    """Where each column of a record sits in a driver's row, and how its value is converted
+    (as SQLAlchemy would, given the types the driver describes)."""
+
+    def __init__(self, kept: list[Column], dialect: Dialect, first: int) -> None:
+        self.kept = kept
+        self.dialect = dialect
+        self.first = first
+        self.id_at = first + [column.name for column in kept].index("id")
+        self.doc_at = first + len(kept)
+        self.at: dict[str, tuple] | None = None
+
+    def learn(self, described) -> None:
+        """Take the converters from the first cursor's description of the query's columns."""
+        if self.at is not None or described is None:
+            return
+        at = {}
+        for n, column in enumerate(self.kept, self.first):
+            impl = column.type.dialect_impl(self.dialect)
+            at[column.name] = (n, impl.result_processor(self.dialect, described[n][1]))
+        self.at = at
 
 
 class StoredRecord:
     """A record as an import compares with it and passes to the rules: the row's columns,
-    and its doc, parsed only when a row does not repeat it as stored."""
+    converted when read, and its doc, parsed only when a row does not repeat it as stored."""
 
-    __slots__ = ("parsed", "row")
+    __slots__ = ("parsed", "reader", "row")
 
-    def __init__(self, row: TableRow) -> None:
-        self.row = row
+    def __init__(self, row, reader: Reader | None = None) -> None:
+        self.row = row  # a driver's tuple that `reader` reads, or else a SQLAlchemy row
+        self.reader = reader
         self.parsed = None
 
     def __getattr__(self, name: str):
-        return getattr(self.row, name)
+        if self.reader is None:
+            return getattr(self.row, name)
+        try:
+            at, convert = self.reader.at[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        value = self.row[at]
+        return value if convert is None or value is None else convert(value)
 
     @property
     def doc(self) -> dict:
         if self.parsed is None:
-            self.parsed = orjson.loads(self.row.doc)
+            self.parsed = orjson.loads(self.stored)
         return self.parsed
+
+    @property
+    def stored(self) -> bytes | str:
+        """The doc's JSON text as the database keeps it."""
+        return self.row[self.reader.doc_at] if self.reader else self.row.doc
 
     def holds(self, resource: Resource, body: dict) -> bool:
         """Whether `body` is the record's body as stored (for the most part without parsing)."""
-        return stored_body_is(self.row.doc, self.row.id, body) or same(
-            body, body_of(resource, self.doc)
-        )
+        return stored_body_is(self.stored, self.id, body) or same(body, body_of(resource, self.doc))
 
 
 def _pruned(value):
@@ -187,7 +241,6 @@ class ImportPlan:
         records = self.resource.model.__table__
         dialect = db.session.get_bind().dialect
         arrays = dialect.name == "postgresql"
-        id_at = width + [column.name for column in read_columns(records)].index("id")
         for batch in batches(keys - asked, KEY_BATCH):
             asked.update(batch)
             if arrays:
@@ -198,11 +251,12 @@ class ImportPlan:
             else:
                 query = key_query(table, owner, names, records, len(batch), dialect)
                 params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
-            for row in db.session.execute(query, params).all():  # one fetchall, not 500 fetchone
-                record_id = row[id_at]
+            reader = query.reader
+            for row in query.rows(params):  # one fetchall, not 500 fetchone
+                record_id = row[reader.id_at]
                 owners[row[:width]] = record_id
                 if record_id not in stored and record_id not in skip:
-                    stored[record_id] = StoredRecord(row)
+                    stored[record_id] = StoredRecord(row, reader)
 
     def fetch(self, ids: set[str], stored: dict) -> None:
         table = self.resource.model.__table__
