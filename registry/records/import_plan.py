@@ -8,13 +8,13 @@ from functools import lru_cache
 
 import orjson
 from marshmallow import ValidationError
-from sqlalchemy import Column, Table, literal_column, select, text
+from sqlalchemy import Column, Table, literal_column, text
 from sqlalchemy.engine import Dialect
 
 from registry.errors import ApiError, flatten_messages
 from registry.extensions import db
 from registry.records.body import normalise
-from registry.records.bulk import Change, IdList, among, batches, driver_rows
+from registry.records.bulk import Change, IdList, batches, driver_rows
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
 from registry.records.lifecycle import (
@@ -132,14 +132,12 @@ class StoredRecord:
 
     __slots__ = ("parsed", "reader", "row")
 
-    def __init__(self, row, reader: Reader | None = None) -> None:
-        self.row = row  # a driver's tuple that `reader` reads, or else a SQLAlchemy row
+    def __init__(self, row: tuple, reader: Reader) -> None:
+        self.row = row  # a driver's tuple, as `reader` reads it
         self.reader = reader
         self.parsed = None
 
     def __getattr__(self, name: str):
-        if self.reader is None:
-            return getattr(self.row, name)
         try:
             at, convert = self.reader.at[name]
         except KeyError:
@@ -156,7 +154,7 @@ class StoredRecord:
     @property
     def stored(self) -> bytes | str:
         """The doc's JSON text as the database keeps it."""
-        return self.row[self.reader.doc_at] if self.reader else self.row.doc
+        return self.row[self.reader.doc_at]
 
     def holds(self, resource: Resource, body: dict) -> bool:
         """Whether `body` is the record's body as stored (for the most part without parsing)."""
@@ -238,32 +236,34 @@ class ImportPlan:
         table, owner = columns[0].table, self.natural_key.owner.expression.name
         names = tuple(column.name for column in columns)
         width = len(names)
-        records = self.resource.model.__table__
-        dialect = db.session.get_bind().dialect
-        arrays = dialect.name == "postgresql"
         for batch in batches(keys - asked, KEY_BATCH):
             asked.update(batch)
-            if arrays:
-                query = key_query(table, owner, names, records, None, dialect)
-                params = {
-                    f"k{i}": orjson.dumps([key[i] for key in batch]).decode() for i in range(width)
-                }
-            else:
-                query = key_query(table, owner, names, records, len(batch), dialect)
-                params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
-            reader = query.reader
-            for row in query.rows(params):  # one fetchall, not 500 fetchone
+            for row, reader in self._read(table, owner, names, batch):
                 record_id = row[reader.id_at]
                 owners[row[:width]] = record_id
                 if record_id not in stored and record_id not in skip:
                     stored[record_id] = StoredRecord(row, reader)
 
     def fetch(self, ids: set[str], stored: dict) -> None:
-        table = self.resource.model.__table__
-        read = select(*read_columns(table), stored_text(table.c.doc).label("doc"))
-        for batch in batches(ids - stored.keys()):
-            for row in db.session.execute(read.where(among(table.c.id, batch))).all():
-                stored[row.id] = StoredRecord(row)
+        """The records these ids name, into `stored`: a lookup by the `id` key."""
+        records = self.resource.model.__table__
+        for batch in batches(ids - stored.keys(), KEY_BATCH):
+            for row, reader in self._read(records, "id", ("id",), [(i,) for i in batch]):
+                stored[row[reader.id_at]] = StoredRecord(row, reader)
+
+    def _read(self, table: Table, owner: str, names: tuple[str, ...], batch: list[tuple]):
+        """(row, its reader) for each record holding one of a batch of keys, in one query."""
+        records = self.resource.model.__table__
+        dialect = db.session.get_bind().dialect
+        width = range(len(names))
+        if dialect.name == "postgresql":
+            query = key_query(table, owner, names, records, None, dialect)
+            params = {f"k{i}": orjson.dumps([key[i] for key in batch]).decode() for i in width}
+        else:
+            query = key_query(table, owner, names, records, len(batch), dialect)
+            params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
+        for row in query.rows(params):  # one fetchall, not 500 fetchone
+            yield row, query.reader
 
     def claim(self, row: Row, record_id: str, field: str) -> bool:
         """Note the stored record a row stands for; a second row for it is an error."""
