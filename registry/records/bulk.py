@@ -139,7 +139,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     values = ([bind(row[n]) if bind else row[n] for n, bind in binds] for row in rows)
     driver_connection = connection.connection.driver_connection
     cursor = driver_connection.cursor()
-    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"  # on SQLite, INSERTs:
+    statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"  # SQLite's: see below
     try:
         if dialect.driver == "pysqlite":
             for statement, flat in _sqlite_inserts(driver_connection, table, names, values):
