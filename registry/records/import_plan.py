@@ -47,12 +47,10 @@ class KeyQuery:
     """A lookup of records by natural key, compiled once, run through the driver."""
 
     sql: str
-    order: tuple[str, ...] | None  # parameter names in place order, for `?` drivers
+    positional: bool  # `?` parameters: the keys' values in their order, key after key
     reader: "Reader"
 
-    def rows(self, params: dict) -> list[tuple]:
-        if self.order is not None:
-            params = [params[name] for name in self.order]
+    def rows(self, params: dict | list) -> list[tuple]:
         rows, described = driver_rows(db.session.connection(), self.sql, params)
         self.reader.learn(described)
         return rows
@@ -99,8 +97,7 @@ def key_query(
         f"{', '.join(f'{record}.{column.name}' for column in kept)}, {doc} AS doc "
         f"FROM wanted JOIN {keys.name} t ON {match}{joined}"
     ).compile(dialect=dialect)
-    order = tuple(compiled.positiontup) if compiled.positional else None
-    return KeyQuery(compiled.string, order, Reader(kept, dialect, first=len(names)))
+    return KeyQuery(compiled.string, compiled.positional, Reader(kept, dialect, first=len(names)))
 
 
 class Reader:
@@ -261,7 +258,10 @@ class ImportPlan:
             params = {f"k{i}": orjson.dumps([key[i] for key in batch]).decode() for i in width}
         else:
             query = key_query(table, owner, names, records, len(batch), dialect)
-            params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
+            if query.positional:  # the placeholders' order is the text's: key after key
+                params = [v for key in batch for v in key]
+            else:
+                params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
         for row in query.rows(params):  # one fetchall, not 500 fetchone
             yield row, query.reader
 
