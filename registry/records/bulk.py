@@ -324,15 +324,16 @@ def indexed_in_bulk(table: str):
         if " AFTER INSERT " in sql.upper() and (copies := _bulk_copies(table, sql))
     ]
     last = text(f"SELECT coalesce(max(rowid), 0) FROM {table}")
-    indexed = [session.execute(last).scalar()]  # the rowid up to which rows are indexed
+    indexed = session.execute(last).scalar()  # the rowid up to which rows are indexed
 
     def catch_up(connection: Connection) -> None:
+        nonlocal indexed
         newest = connection.execute(last).scalar()
-        if newest > indexed[0]:
+        if newest > indexed:
             for _, _, copies in deferred:
                 for copy in copies:
-                    connection.execute(text(copy), {"after": indexed[0]})
-            indexed[0] = newest
+                    connection.execute(text(copy), {"after": indexed})
+            indexed = newest
 
     for name, _, _ in deferred:
         session.execute(text(f'DROP TRIGGER "{name}"'))

@@ -47,7 +47,6 @@ class KeyQuery:
     """A lookup of records by natural key, compiled once, run through the driver."""
 
     sql: str
-    positional: bool  # `?` parameters: the keys' values in their order, key after key
     reader: "Reader"
 
     def rows(self, params: dict | list) -> list[tuple]:
@@ -97,7 +96,7 @@ def key_query(
         f"{', '.join(f'{record}.{column.name}' for column in kept)}, {doc} AS doc "
         f"FROM wanted JOIN {keys.name} t ON {match}{joined}"
     ).compile(dialect=dialect)
-    return KeyQuery(compiled.string, compiled.positional, Reader(kept, dialect, first=len(names)))
+    return KeyQuery(compiled.string, Reader(kept, dialect, first=len(names)))
 
 
 class Reader:
@@ -258,10 +257,7 @@ class ImportPlan:
             params = {f"k{i}": orjson.dumps([key[i] for key in batch]).decode() for i in width}
         else:
             query = key_query(table, owner, names, records, len(batch), dialect)
-            if query.positional:  # the placeholders' order is the text's: key after key
-                params = [v for key in batch for v in key]
-            else:
-                params = {f"k{i}_{n}": v for n, key in enumerate(batch) for i, v in enumerate(key)}
+            params = [v for key in batch for v in key]  # SQLite's `?`s, in the text's order
         for row in query.rows(params):  # one fetchall, not 500 fetchone
             yield row, query.reader
 
