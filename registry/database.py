@@ -45,10 +45,12 @@ def _reading() -> bool:
     return has_request_context() and request.method in READ_METHODS
 
 
-def _sqlite_begin_statement() -> str:
+def _sqlite_begin_statement() -> str | None:
     # A write transaction takes SQLite's write lock at BEGIN: two writers queue on the busy
     # timeout instead of the second failing at once when it upgrades a stale read snapshot.
-    return "BEGIN" if _reading() else "BEGIN IMMEDIATE"
+    # A read runs in autocommit, as on PostgreSQL: each statement reads a snapshot of its
+    # own, and BEGIN and ROLLBACK are a fifth of a short list's database work.
+    return None if _reading() else "BEGIN IMMEDIATE"
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -64,7 +66,8 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql(_sqlite_begin_statement())
+        if statement := _sqlite_begin_statement():
+            connection.exec_driver_sql(statement)
 
 
 def configure_postgresql(engine: Engine) -> None:
