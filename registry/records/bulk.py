@@ -28,12 +28,12 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.errors import ApiError
 from registry.extensions import db
 from registry.records.declaration import Resource
+from registry.records.driver import DRIVERS, driver_error
 from registry.records.lifecycle import hold_feed_lock
 from registry.records.model import RecordEvent
 
@@ -101,29 +101,6 @@ def _sqlite_inserts(driver_connection, table: Table, names: list[str], values: I
         yield head + ", ".join([marks] * len(batch)), [v for row in batch for v in row]
 
 
-def _driver_error(connection: Connection, statement: str, error: Exception, cursor) -> DBAPIError:
-    """A driver's error as SQLAlchemy raises it: an IntegrityError is a 409, a lost
-    connection a 503."""
-    dialect = connection.dialect
-    lost = dialect.is_disconnect(error, connection.connection.driver_connection, cursor)
-    return DBAPIError.instance(
-        statement, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
-    )
-
-
-def driver_rows(connection: Connection, statement: str, params) -> tuple[list[tuple], tuple]:
-    """A query's rows as the driver gives them, and its description of their columns (a query
-    compiled for the driver, with its params)."""
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        cursor.execute(statement, params)
-        return cursor.fetchall(), cursor.description
-    except connection.dialect.loaded_dbapi.Error as error:
-        raise _driver_error(connection, statement, error, cursor) from None
-    finally:
-        cursor.close()
-
-
 def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     """INSERT many rows alike through the driver, with the values SQLAlchemy would bind.
 
@@ -131,7 +108,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     COPY far faster than lists of VALUES.
     """
     dialect = connection.dialect
-    if dialect.driver not in ("pysqlite", "psycopg"):
+    if dialect.driver not in DRIVERS:
         connection.execute(insert(table), rows)
         return
     names = list(rows[0])
@@ -149,7 +126,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
                 for row in values:
                     copy.write_row(row)
     except dialect.loaded_dbapi.Error as error:
-        raise _driver_error(connection, statement, error, cursor) from None
+        raise driver_error(connection, statement, error, cursor) from None
     finally:
         cursor.close()
 

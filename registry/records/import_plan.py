@@ -14,9 +14,10 @@ from sqlalchemy.engine import Dialect
 from registry.errors import ApiError, flatten_messages
 from registry.extensions import db
 from registry.records.body import normalise
-from registry.records.bulk import Change, IdList, batches, driver_rows
+from registry.records.bulk import Change, IdList, batches
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
+from registry.records.driver import driver_rows
 from registry.records.lifecycle import (
     body_of,
     known_body,

@@ -23,6 +23,7 @@ from registry.extensions import db
 from registry.jsonio import json_response
 from registry.records.body import NUL_REFUSED
 from registry.records.declaration import Resource
+from registry.records.driver import DriverSelect
 from registry.search.index import STATS_SECONDS, page_rows
 from registry.search.text import like_pattern, query_words
 
@@ -207,10 +208,10 @@ def _computed_tail(names: tuple[str, ...], values: tuple, kind: type[str | bytes
     return tail if kind is bytes else tail.decode()
 
 
-# Page statements by shape: building one (and SQLAlchemy's key for its compiled form) cost
-# more than running it. A shape is everything but the bound values: a handful per resource,
-# and one per search (its words) in use.
-_SHAPES: dict[tuple, Select] = {}
+# Page statements by shape and database kind, compiled: building one (and SQLAlchemy's key for
+# its compiled form) cost more than running it. A shape is everything but the bound values: a
+# handful per resource, and one per search (its words) in use.
+_SHAPES: dict[tuple, DriverSelect] = {}
 SHAPES_KEPT = 1024
 
 
@@ -266,16 +267,18 @@ def _build_page_statement(
 
 def _page_statement(
     resource: Resource, args: dict, limit: int, after: list | None
-) -> tuple[Select, dict]:
-    """A page's SELECT and its parameters: made once per shape."""
+) -> tuple[DriverSelect, dict]:
+    """A page's SELECT, compiled for this database, and its parameters: made once per shape."""
     params = {f"after_{i}": value for i, value in enumerate(after or [])}
-    shape = _shape(resource, args, limit, after)
-    stmt = _SHAPES.get(shape)
-    if stmt is None:
+    dialect = db.session.get_bind().dialect
+    shape = (*_shape(resource, args, limit, after), dialect.name)
+    query = _SHAPES.get(shape)
+    if query is None:
         if len(_SHAPES) >= SHAPES_KEPT:
             _SHAPES.clear()
-        stmt = _SHAPES[shape] = _build_page_statement(resource, args, limit, after, bound=True)
-    return stmt, params | bound_values(resource, args)
+        stmt = _build_page_statement(resource, args, limit, after, bound=True)
+        query = _SHAPES[shape] = DriverSelect(stmt, dialect)
+    return query, params | bound_values(resource, args)
 
 
 def _keyset_page(
@@ -288,23 +291,30 @@ def _keyset_page(
     """
     cols, descending = sort_columns(resource, args["sort"], args)
     after = _decode_cursor(args["cursor"], args, cols) if args.get("cursor") else None
-    stmt, params = _page_statement(resource, args, limit, after)
-    # On the session's connection, as Core: the ORM's row handling would double the cost.
+    query, params = _page_statement(resource, args, limit, after)
     connection = db.session.connection()
     rows = None
-    if args["sort"].lstrip("-") == "updated_at":
+    window = query.stmt.get_execution_options().get("search_window")
+    if window is not None and args["sort"].lstrip("-") == "updated_at":
         since = after[0] if after else None
+        run = functools.partial(query.rows, connection)
         rows = page_rows(
-            connection, stmt, params, descending=descending, after=since, wanted=limit + 1
+            connection, window, run, params, descending=descending, after=since, wanted=limit + 1
         )
     if rows is None:
-        rows = connection.execute(stmt, params).all()
+        rows = query.rows(connection, params)
     computed = resource.computed_sql() if resource.computed_sql else {}
     more = len(rows) > limit
     rows = rows[:limit]
     keys_at = 2 + len(computed)
-    cursor = _encode_cursor(args, list(rows[-1][keys_at:])) if more else None
-    return tuple(computed), [(row[0], tuple(row[2:keys_at])) for row in rows], cursor
+    cursor = None
+    if more:
+        last = rows[-1]
+        cursor = _encode_cursor(
+            args, [query.convert(at, last[at]) for at in range(keys_at, len(last))]
+        )
+    values = [tuple(query.convert(at, row[at]) for at in range(2, keys_at)) for row in rows]
+    return tuple(computed), [(row[0], v) for row, v in zip(rows, values, strict=True)], cursor
 
 
 def page(resource: Resource, args: dict, limit: int) -> tuple[list[str | bytes], str | None]:

@@ -36,7 +36,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Connection,
-    Row,
     Select,
     Text,
     bindparam,
@@ -236,21 +235,21 @@ def _window_key(second: int) -> int:
 
 def page_rows(
     connection: Connection,
-    stmt: Select,
+    window: tuple[str, str],
+    run: Callable[[dict], list],
     params: dict,
     *,
     descending: bool,
     after: datetime | None,
     wanted: int,
-) -> list[Row] | None:
+) -> list | None:
     """A page of a search sorted by updated_at, read through a window of the index keys; None
-    when the statement has no window or the window did not fill the page (run it whole).
+    when the window did not fill the page (run the statement whole).
 
-    `after` is the cursor's updated_at (None on the first page); `wanted` the rows to fetch.
+    `window` is the statement's `search_window` option (the index and its query); `run`
+    runs the statement with parameters; `after` is the cursor's updated_at (None on the first
+    page); `wanted` the rows to fetch.
     """
-    window = stmt.get_execution_options().get("search_window")
-    if window is None:
-        return None
     index, query = window
     first, last = EVERY_KEY
     if after is not None:  # the page goes on from the cursor's second
@@ -274,7 +273,7 @@ def page_rows(
             first = _window_key(second)
         else:
             last = _window_key(second + 1) - 1
-    rows = connection.execute(stmt, params | {"window_first": first, "window_last": last}).all()
+    rows = run(params | {"window_first": first, "window_last": last})
     return rows if len(rows) >= wanted or not bounded else None
 
 

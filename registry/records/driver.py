@@ -1,0 +1,95 @@
+"""Queries run through the database driver, for the hot paths where SQLAlchemy's own work
+per statement and per row costs more than the database's.
+
+SQLAlchemy still writes every statement and decides how each value is bound and read; only
+its execution context and its rows are skipped. Errors are raised as SQLAlchemy raises them.
+"""
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+
+DRIVERS = ("pysqlite", "psycopg")  # the drivers whose cursors these queries use directly
+
+
+def driver_error(connection: Connection, statement: str, error: Exception, cursor) -> DBAPIError:
+    """A driver's error as SQLAlchemy raises it: an IntegrityError is a 409, a lost
+    connection a 503 (and the connection is not handed out again)."""
+    dialect = connection.dialect
+    lost = dialect.is_disconnect(error, connection.connection.driver_connection, cursor)
+    if lost:
+        connection.invalidate()
+    return DBAPIError.instance(
+        statement, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
+    )
+
+
+def driver_rows(connection: Connection, statement: str, params) -> tuple[list[tuple], tuple]:
+    """A query's rows as the driver gives them, and its description of their columns (a query
+    compiled for the driver, with its params)."""
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement, params)
+        return cursor.fetchall(), cursor.description
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise driver_error(connection, statement, error, cursor) from None
+    finally:
+        cursor.close()
+
+
+class DriverSelect:
+    """A SELECT compiled once for a dialect, run through the driver: its rows are the driver's
+    tuples, and `convert` reads a value as SQLAlchemy would have (for the few a caller needs).
+
+    For a page of fifty records, SQLAlchemy's execution and rows cost more than SQLite's
+    query itself (most of a row is stored JSON, passed on as it is). A statement whose SQL
+    depends on its values (an expanding IN) is executed by SQLAlchemy as usual.
+    """
+
+    def __init__(self, stmt: Select, dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.stmt = stmt
+        self.dialect = dialect
+        self.direct = (
+            dialect.driver in DRIVERS
+            and not compiled.post_compile_params
+            and not compiled.literal_execute_params
+            and not compiled.escaped_bind_names
+        )
+        self.sql = compiled.string
+        binds = {name: param for param, name in compiled.bind_names.items()}
+        self.defaults = {
+            name: param.effective_value for name, param in binds.items() if not param.required
+        }
+        self.binders = {
+            name: processor
+            for name, param in binds.items()
+            if (processor := param.type.dialect_impl(dialect).bind_processor(dialect))
+        }
+        self.order = compiled.positiontup  # None for drivers that take named parameters
+        self.types = [column.type for column in stmt.selected_columns]
+        self.readers: list | None = None
+
+    def rows(self, connection: Connection, params: dict) -> list[tuple]:
+        if not self.direct:
+            return [tuple(row) for row in connection.execute(self.stmt, params)]
+        values = self.defaults | params
+        for name, bind in self.binders.items():
+            if values.get(name) is not None:
+                values[name] = bind(values[name])
+        if self.order is not None:
+            values = [values[name] for name in self.order]
+        rows, described = driver_rows(connection, self.sql, values)
+        if self.readers is None and described is not None:
+            self.readers = [
+                kind.dialect_impl(self.dialect).result_processor(self.dialect, about[1])
+                for kind, about in zip(self.types, described, strict=True)
+            ]
+        return rows
+
+    def convert(self, at: int, value):
+        """The value of column `at` as SQLAlchemy would read it."""
+        if not self.direct or value is None or self.readers is None:
+            return value
+        reader = self.readers[at]
+        return value if reader is None else reader(value)
