@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, String, bindparam, select, update
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from registry.database import READ_METHODS
 from registry.errors import ApiError
 from registry.extensions import db
+from registry.records.driver import DriverSelect
 from registry.records.model import new_id, utcnow
 
 # Capability -> roles allowed (contract §2). Every /api/v1 view declares one capability.
@@ -93,19 +95,34 @@ def _bearer_secret() -> str | None:
     return secret.strip()
 
 
-# Built once and run as Core on the session's connection: every request pays for this lookup.
+# Every request pays for this lookup: compiled once per database kind, run through the driver.
 _KEY_LOOKUP = select(
     ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.secret_hash, ApiKey.last_used_at
 ).where(ApiKey.secret_hash == bindparam("digest"), ApiKey.revoked_at.is_(None))
+_KEY_LOOKUPS: dict[str, DriverSelect] = {}
 
 
-def _find_key(secret: str):
-    """The active key with this secret, as a plain row."""
+class FoundKey(NamedTuple):
+    id: str
+    name: str
+    role: str
+    secret_hash: str
+    last_used_at: datetime | None
+
+
+def _find_key(secret: str) -> FoundKey | None:
+    """The active key with this secret."""
     digest = hash_secret(secret)
-    key = db.session.connection().execute(_KEY_LOOKUP, {"digest": digest}).first()
-    if key is None or not hmac.compare_digest(key.secret_hash, digest):
+    connection = db.session.connection()
+    dialect = connection.dialect
+    lookup = _KEY_LOOKUPS.get(dialect.name)
+    if lookup is None:
+        lookup = _KEY_LOOKUPS[dialect.name] = DriverSelect(_KEY_LOOKUP, dialect)
+    rows = lookup.rows(connection, {"digest": digest})
+    if not rows:
         return None
-    return key
+    key = FoundKey(*lookup.values(rows[0]))
+    return key if hmac.compare_digest(key.secret_hash, digest) else None
 
 
 def _touch(key_id: str, last_used: datetime | None) -> None:

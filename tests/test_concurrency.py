@@ -112,7 +112,7 @@ def _in_transaction(driver_connection) -> bool:
 def test_reads_hold_no_transaction_and_writes_still_do(app, client, keys):
     """Reads run in autocommit (no BEGIN and ROLLBACK: round trips on PostgreSQL, a fifth of
     a short list's database work on SQLite); a write on the same pooled connection afterwards
-    still runs in one transaction. A key's lookup is a statement of every read."""
+    still runs in one transaction."""
     with app.app_context():
         engine = db.engine
     seen = []
@@ -128,7 +128,7 @@ def test_reads_hold_no_transaction_and_writes_still_do(app, client, keys):
         post(client, URL, institution(), keys["clerk"])
     finally:
         event.remove(engine, "after_cursor_execute", status)
-    reads = {state for method, state in seen if method == "GET"}
+    reads = {state for method, state in seen if method == "GET"}  # the GET by id's, at least
     writes = {state for method, state in seen if method == "POST"}
     assert reads == {False}
     assert writes == {True}

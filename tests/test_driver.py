@@ -13,7 +13,7 @@ from tests.builders import institution, post, reagent
 
 
 def _as_read(query: DriverSelect, rows: list[tuple]) -> list[tuple]:
-    return [tuple(query.convert(at, value) for at, value in enumerate(row)) for row in rows]
+    return [query.values(row) for row in rows]
 
 
 def test_a_driver_select_reads_and_binds_as_sqlalchemy_does(app, client, keys):

@@ -39,7 +39,7 @@ def driver_rows(connection: Connection, statement: str, params) -> tuple[list[tu
 
 class DriverSelect:
     """A SELECT compiled once for a dialect, run through the driver: its rows are the driver's
-    tuples, and `convert` reads a value as SQLAlchemy would have (for the few a caller needs).
+    tuples, and `values` reads a row's values as SQLAlchemy would (for the few a caller needs).
 
     For a page of fifty records, SQLAlchemy's execution and rows cost more than SQLite's
     query itself (most of a row is stored JSON, passed on as it is). A statement whose SQL
@@ -58,25 +58,30 @@ class DriverSelect:
         )
         self.sql = compiled.string
         binds = {name: param for param, name in compiled.bind_names.items()}
-        self.defaults = {
-            name: param.effective_value for name, param in binds.items() if not param.required
-        }
         self.binders = {
             name: processor
             for name, param in binds.items()
             if (processor := param.type.dialect_impl(dialect).bind_processor(dialect))
         }
+        # The statement's own values (a literal in its WHERE), bound once here.
+        self.defaults = self._bound(
+            {name: param.effective_value for name, param in binds.items() if not param.required}
+        )
         self.order = compiled.positiontup  # None for drivers that take named parameters
         self.types = [column.type for column in stmt.selected_columns]
         self.readers: list | None = None
 
+    def _bound(self, params: dict) -> dict:
+        binders = self.binders
+        return {
+            name: value if value is None or name not in binders else binders[name](value)
+            for name, value in params.items()
+        }
+
     def rows(self, connection: Connection, params: dict) -> list[tuple]:
         if not self.direct:
             return [tuple(row) for row in connection.execute(self.stmt, params)]
-        values = self.defaults | params
-        for name, bind in self.binders.items():
-            if values.get(name) is not None:
-                values[name] = bind(values[name])
+        values = self.defaults | self._bound(params)
         if self.order is not None:
             values = [values[name] for name in self.order]
         rows, described = driver_rows(connection, self.sql, values)
@@ -87,9 +92,12 @@ class DriverSelect:
             ]
         return rows
 
-    def convert(self, at: int, value):
-        """The value of column `at` as SQLAlchemy would read it."""
-        if not self.direct or value is None or self.readers is None:
-            return value
-        reader = self.readers[at]
-        return value if reader is None else reader(value)
+    def values(self, row: tuple, start: int = 0, stop: int | None = None) -> tuple:
+        """Columns `start` to `stop` of a row as SQLAlchemy would read them."""
+        readers = self.readers[start:stop] if self.direct and self.readers else ()
+        if not any(readers):
+            return tuple(row[start:stop])
+        return tuple(
+            value if read is None or value is None else read(value)
+            for read, value in zip(readers, row[start:stop], strict=True)
+        )

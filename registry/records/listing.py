@@ -307,14 +307,8 @@ def _keyset_page(
     more = len(rows) > limit
     rows = rows[:limit]
     keys_at = 2 + len(computed)
-    cursor = None
-    if more:
-        last = rows[-1]
-        cursor = _encode_cursor(
-            args, [query.convert(at, last[at]) for at in range(keys_at, len(last))]
-        )
-    values = [tuple(query.convert(at, row[at]) for at in range(2, keys_at)) for row in rows]
-    return tuple(computed), [(row[0], v) for row, v in zip(rows, values, strict=True)], cursor
+    cursor = _encode_cursor(args, list(query.values(rows[-1], keys_at))) if more else None
+    return tuple(computed), [(row[0], query.values(row, 2, keys_at)) for row in rows], cursor
 
 
 def page(resource: Resource, args: dict, limit: int) -> tuple[list[str | bytes], str | None]:
