@@ -4,9 +4,9 @@ import sqlite3
 import time
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
 
-from registry import create_app
+from registry import create_app, database
 from registry.config import TestConfig
 from registry.extensions import db
 from tests.builders import institution
@@ -73,4 +73,40 @@ def test_locked_sqlite_answers_503_after_the_busy_timeout(database_url, keys):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+    assert client.post(URL, json=institution(), headers=keys["clerk"]).status_code == 201
+
+
+def _terminate_other_backends(app) -> int:
+    """Close every other session of the app's database on the server's side (a restart, a
+    proxy's idle timeout); the app's pooled connections do not know yet."""
+    holder = create_engine(make_url(app.config["SQLALCHEMY_DATABASE_URI"]))
+    try:
+        with holder.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+    finally:
+        holder.dispose()
+
+
+@pytest.mark.parametrize("lost", ["idle a while", "idle a moment"])
+def test_postgres_connections_closed_by_the_server_are_replaced(
+    app, client, keys, monkeypatch, lost
+):
+    """A pooled connection idle for a while is asked first, and a dead one is replaced: the
+    request does not notice. One used a moment ago is not asked: its loss is a 503, and the
+    next request works."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    assert client.get(URL, headers=keys["clerk"]).status_code == 200
+    assert _terminate_other_backends(app) >= 1
+    if lost == "idle a while":
+        monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0)
+        assert client.get(URL, headers=keys["clerk"]).status_code == 200
+    else:
+        assert client.get(URL, headers=keys["clerk"]).status_code == 503
+    assert client.get(URL, headers=keys["clerk"]).status_code == 200
     assert client.post(URL, json=institution(), headers=keys["clerk"]).status_code == 201

@@ -14,11 +14,13 @@ DRIVERS = ("pysqlite", "psycopg")  # the drivers whose cursors these queries use
 
 def driver_error(connection: Connection, statement: str, error: Exception, cursor) -> DBAPIError:
     """A driver's error as SQLAlchemy raises it: an IntegrityError is a 409, a lost
-    connection a 503 (and the connection is not handed out again)."""
+    connection a 503; after a lost connection the pool's others are not handed out again
+    either (as SQLAlchemy does: the database probably restarted)."""
     dialect = connection.dialect
     lost = dialect.is_disconnect(error, connection.connection.driver_connection, cursor)
     if lost:
         connection.invalidate()
+        connection.engine.dispose(close=False)
     return DBAPIError.instance(
         statement, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
     )
