@@ -88,7 +88,7 @@ def configure_postgresql(engine: Engine) -> None:
         if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
             return
         try:
-            dbapi_connection.execute("SELECT 1")
+            engine.dialect.do_ping(dbapi_connection)  # in autocommit: no transaction left open
         except engine.dialect.loaded_dbapi.Error as error:
             raise DisconnectionError(str(error)) from error
 

@@ -110,3 +110,21 @@ def test_postgres_connections_closed_by_the_server_are_replaced(
         assert client.get(URL, headers=keys["clerk"]).status_code == 503
     assert client.get(URL, headers=keys["clerk"]).status_code == 200
     assert client.post(URL, json=institution(), headers=keys["clerk"]).status_code == 201
+
+
+@pytest.mark.parametrize("first", ["GET", "POST"])
+def test_asking_a_live_postgres_connection_leaves_no_transaction_open(
+    app, client, keys, monkeypatch, first
+):
+    """The question to an idle connection runs outside any transaction, whatever the
+    connection's last request was (a read runs in autocommit, a write does not)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0)
+    if first == "GET":
+        assert client.get(URL, headers=keys["clerk"]).status_code == 200
+    else:
+        assert client.post(URL, json=institution(), headers=keys["clerk"]).status_code == 201
+    for _ in range(2):
+        assert client.get(URL, headers=keys["clerk"]).status_code == 200
+        assert client.post(URL, json=institution(), headers=keys["clerk"]).status_code == 201
