@@ -1,8 +1,9 @@
-"""Queries run through the database driver, for the hot paths where SQLAlchemy's own work
-per statement and per row costs more than the database's.
+"""Queries run through the database driver, where SQLAlchemy's own work costs the most.
 
-SQLAlchemy still writes every statement and decides how each value is bound and read; only
-its execution context and its rows are skipped. Errors are raised as SQLAlchemy raises them.
+On the hot paths (a list's page, the key lookup of every request, an import's lookups)
+SQLAlchemy's work per statement and per row cost more than the database's. SQLAlchemy still
+writes every statement and decides how each value is bound and read; only its execution
+context and its rows are skipped. Errors are raised as SQLAlchemy raises them.
 """
 
 from sqlalchemy import Connection, Select
