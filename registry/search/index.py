@@ -17,7 +17,9 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
   tests membership in a set of hundreds, not of every holder (10,000 for a word in 1% of a
   million listings: the set cost more to build and to probe than the walk itself). Every
   record of a later second sorts before them, so the page is exact once the window fills it;
-  when it does not (filters or LIKE rejected most candidates), the search runs whole.
+  when it does not (filters or LIKE rejected most candidates), the search runs whole. The
+  window's edge is remembered like the statistics (finding it reads the rarest index's whole
+  list): any edge gives exact pages, and one whose window no longer fills is looked up again.
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
   ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words. A
   query of one long word that many records hold walks the sort order instead (strpos, which
@@ -85,10 +87,12 @@ def _sqlite_functions(dbapi_connection, _record) -> None:
 # Statistics, as a query planner keeps them: table sizes and how many records match a token.
 # They choose which tokens narrow a search and how it runs; the answers never depend on them,
 # so figures some minutes old do no harm.
-_stats: dict[tuple, tuple[float, int]] = {}
+_stats: dict[tuple, tuple[float, int | None]] = {}
 
 
-def _statistics(keys: list[tuple], measure: Callable[[list[tuple]], list[int]]) -> list[int]:
+def _statistics(
+    keys: list[tuple], measure: Callable[[list[tuple]], list[int | None]]
+) -> list[int | None]:
     now, database = time.monotonic(), str(db.engine.url)
     stale = [
         k for k in keys if now - _stats.get((database, *k), (-STATS_SECONDS, 0))[0] >= STATS_SECONDS
@@ -99,6 +103,12 @@ def _statistics(keys: list[tuple], measure: Callable[[list[tuple]], list[int]]) 
         for key, value in zip(stale, measure(stale), strict=True):
             _stats[(database, *key)] = (now, value)
     return [_stats[(database, *k)][1] for k in keys]
+
+
+def _forget(keys: list[tuple]) -> None:
+    database = str(db.engine.url)
+    for key in keys:
+        _stats.pop((database, *key), None)
 
 
 def _probe(index: str, i: int) -> str:
@@ -259,13 +269,22 @@ def page_rows(
         else:
             first = _window_key(second)
     order = "DESC" if descending else "ASC"
-    edge = connection.execute(
-        text(
-            f"SELECT rowid FROM {index} WHERE {index} MATCH :query "
-            f"AND rowid BETWEEN :first AND :last ORDER BY rowid {order} LIMIT 1 OFFSET :skip"
-        ),
-        {"query": query, "first": first, "last": last, "skip": WINDOW_PAGES * wanted - 1},
-    ).scalar()
+    skip = WINDOW_PAGES * wanted - 1
+    key = (index, "edge", query, first, last, order, skip)
+
+    def edges(_keys: list[tuple]) -> list[int | None]:
+        edge = connection.execute(
+            text(
+                f"SELECT rowid FROM {index} WHERE {index} MATCH :query "
+                f"AND rowid BETWEEN :first AND :last ORDER BY rowid {order} LIMIT 1 OFFSET :skip"
+            ),
+            {"query": query, "first": first, "last": last, "skip": skip},
+        ).scalar()
+        return [edge]
+
+    # Remembered like the statistics: any edge gives exact pages (a window that no longer
+    # fills its page is read whole, and its edge looked up again next time).
+    (edge,) = _statistics([key], edges)
     bounded = edge is not None
     if bounded:  # keep to the seconds of the candidates up to the edge
         second = edge >> ROWID_BITS
@@ -274,7 +293,10 @@ def page_rows(
         else:
             last = _window_key(second + 1) - 1
     rows = run(params | {"window_first": first, "window_last": last})
-    return rows if len(rows) >= wanted or not bounded else None
+    if len(rows) >= wanted or not bounded:
+        return rows
+    _forget([key])
+    return None
 
 
 _PG_GRAMS = "registry_hanzi_grams(search_text)"
