@@ -40,6 +40,15 @@ def driver_rows(connection: Connection, statement: str, params) -> tuple[list[tu
         cursor.close()
 
 
+def result_readers(kinds: list, dialect: Dialect, described) -> list:
+    """For columns of these SQLAlchemy types, as the cursor describes them, the converter
+    SQLAlchemy would apply to each value (None where it takes the driver's value as it is)."""
+    return [
+        kind.dialect_impl(dialect).result_processor(dialect, about[1])
+        for kind, about in zip(kinds, described, strict=True)
+    ]
+
+
 class DriverSelect:
     """A SELECT compiled once for a dialect, run through the driver: its rows are the driver's
     tuples, and `values` reads a row's values as SQLAlchemy would (for the few a caller needs).
@@ -89,10 +98,7 @@ class DriverSelect:
             values = [values[name] for name in self.order]
         rows, described = driver_rows(connection, self.sql, values)
         if self.readers is None and described is not None:
-            self.readers = [
-                kind.dialect_impl(self.dialect).result_processor(self.dialect, about[1])
-                for kind, about in zip(self.types, described, strict=True)
-            ]
+            self.readers = result_readers(self.types, self.dialect, described)
         return rows
 
     def values(self, row: tuple, start: int = 0, stop: int | None = None) -> tuple:

@@ -17,7 +17,7 @@ from registry.records.body import normalise
 from registry.records.bulk import Change, IdList, batches
 from registry.records.csv_rows import Row
 from registry.records.declaration import Resource
-from registry.records.driver import driver_rows
+from registry.records.driver import driver_rows, result_readers
 from registry.records.lifecycle import (
     body_of,
     known_body,
@@ -116,11 +116,12 @@ class Reader:
         """Take the converters from the first cursor's description of the query's columns."""
         if self.at is not None or described is None:
             return
-        at = {}
-        for n, column in enumerate(self.kept, self.first):
-            impl = column.type.dialect_impl(self.dialect)
-            at[column.name] = (n, impl.result_processor(self.dialect, described[n][1]))
-        self.at = at
+        kinds = [column.type for column in self.kept]
+        readers = result_readers(kinds, self.dialect, described[self.first : self.doc_at])
+        self.at = {
+            column.name: (n, read)
+            for n, (column, read) in enumerate(zip(self.kept, readers, strict=True), self.first)
+        }
 
 
 class StoredRecord:
