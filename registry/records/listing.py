@@ -14,6 +14,7 @@ import orjson
 from flask import Response, g, request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, bindparam, select, tuple_
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
@@ -266,11 +267,10 @@ def _build_page_statement(
 
 
 def _page_statement(
-    resource: Resource, args: dict, limit: int, after: list | None
+    resource: Resource, args: dict, limit: int, after: list | None, dialect: Dialect
 ) -> tuple[DriverSelect, dict]:
     """A page's SELECT, compiled for this database, and its parameters: made once per shape."""
     params = {f"after_{i}": value for i, value in enumerate(after or [])}
-    dialect = db.session.get_bind().dialect
     shape = (*_shape(resource, args, limit, after), dialect.name)
     query = _SHAPES.get(shape)
     if query is None:
@@ -291,8 +291,8 @@ def _keyset_page(
     """
     cols, descending = sort_columns(resource, args["sort"], args)
     after = _decode_cursor(args["cursor"], args, cols) if args.get("cursor") else None
-    query, params = _page_statement(resource, args, limit, after)
     connection = db.session.connection()
+    query, params = _page_statement(resource, args, limit, after, connection.dialect)
     rows = None
     window = query.stmt.get_execution_options().get("search_window")
     if window is not None and args["sort"].lstrip("-") == "updated_at":
