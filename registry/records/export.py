@@ -1,7 +1,5 @@
 """Exports: every matching record as CSV, NDJSON or XLSX, streamed in constant memory."""
 
-import csv
-import io
 import itertools
 import re
 import tempfile
@@ -70,10 +68,9 @@ def columns(resource: Resource) -> list[Column]:
     return head + body + computed + meta
 
 
-def _text(value) -> str:
-    """A scalar as the text of one cell; formula-like text gets a leading apostrophe."""
-    if value.__class__ is str:
-        return "'" + value if value.startswith(ESCAPED_STARTS) else value
+def _plain(value) -> str:
+    """A value of a scalar or integer column as its cell's text (text values never come here:
+    they are their own text)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -81,14 +78,17 @@ def _text(value) -> str:
     return str(value)
 
 
-# Per column kind, how a value is written: each the text of one cell.
-WRITERS: dict[str, Callable[[object], str]] = {
-    "scalar": _text,
-    "int": _text,
-    "bool": lambda value: "" if value is None else ("true" if value else "false"),
-    "json": lambda value: "" if value is None else orjson.dumps(value).decode(),
-    "list": lambda value: "" if value is None else _text(";".join(map(_item, value))),
+# Per column kind: whether a text value is the cell's text as it is, and how any other value
+# is written (as the text of one cell, before `_escaped`).
+KINDS: dict[str, tuple[bool, Callable[[object], str]]] = {
+    "scalar": (True, _plain),
+    "int": (True, _plain),
+    "bool": (False, lambda value: "" if value is None else ("true" if value else "false")),
+    "json": (False, lambda value: "" if value is None else orjson.dumps(value).decode()),
+    "list": (False, lambda value: "" if value is None else ";".join(map(_item, value))),
 }
+# Kinds whose cells a spreadsheet could run as a formula (JSON starts with `[`, `{` or `"`).
+ESCAPED_KINDS = frozenset({"scalar", "int", "list"})
 
 
 def _item(value) -> str:
@@ -121,33 +121,60 @@ def split_items(text: str) -> list[str]:
     return items
 
 
-def cell_reader(column: Column) -> Callable[[dict], str]:
-    """How a column's cell is taken from a record: its path walked (a missing or non-object
-    step gives an empty cell) and the value written. Made once per export: a million rows
-    call it for every column."""
-    write = WRITERS[column.kind]
-    first, *rest = column.path
-    if not rest:
-        return lambda doc: write(doc.get(first))
+def _steps(cols: list[tuple[tuple[str, ...], Column]]) -> tuple:
+    """How `cell_texts` walks a record: a step per key at this depth, in column order, each
+    (key, inner steps or None for a cell, whether text passes, writer, its empty cells)."""
+    steps = []
+    for (key, leaf), group in itertools.groupby(cols, lambda c: (c[0][0], len(c[0]) == 1)):
+        if leaf:
+            for _, column in group:
+                steps.append((key, None, *KINDS[column.kind], ()))
+        else:
+            inner = [(path[1:], column) for path, column in group]
+            steps.append((key, _steps(inner), False, None, ("",) * len(inner)))
+    return tuple(steps)
 
-    def read(doc: dict) -> str:
-        value = doc.get(first)
-        for key in rest:
-            if not isinstance(value, dict):
-                return ""
-            value = value.get(key)
-        return write(value)
 
-    return read
+def _fill(cells: list[str], doc: dict, steps: tuple) -> None:
+    for key, inner, keeps, write, empty in steps:
+        value = doc.get(key)
+        if inner is None:
+            cells.append(value if keeps and value.__class__ is str else write(value))
+        elif isinstance(value, dict):
+            _fill(cells, value, inner)
+        else:  # a missing or non-object step gives empty cells
+            cells.extend(empty)
+
+
+def cell_texts(cols: list[Column]) -> Callable[[dict], list[str]]:
+    """A record's cells, one text per column, before `_escaped`. Made once per export: a
+    million rows walk it (one pass over the record, not one per column)."""
+    steps = _steps([(column.path, column) for column in cols])
+
+    def texts(doc: dict) -> list[str]:
+        cells: list[str] = []
+        _fill(cells, doc, steps)
+        return cells
+
+    return texts
+
+
+def _escaped(cells: list[str], escapable: list[bool]) -> list[str]:
+    """Cells with a leading apostrophe before formula-like text (and before an apostrophe, so
+    that import can take it off again)."""
+    return [
+        "'" + text if can and text.startswith(ESCAPED_STARTS) else text
+        for text, can in zip(cells, escapable, strict=True)
+    ]
 
 
 def unescaped(text: str) -> str:
-    """A cell's text without the apostrophe that `_text` puts before formula-like text."""
+    """A cell's text without the apostrophe that `_escaped` puts before formula-like text."""
     return text[1:] if text[:1] == "'" and text[1:2] and text[1] in ESCAPED_STARTS else text
 
 
 def read_cell(text: str, kind: str):
-    """The inverse of `cell`: a cell's text as a body value, None when empty.
+    """The inverse of `cell_texts`: a cell's text as a body value, None when empty.
 
     Text that is not of the column's kind stays text, for the schema to name the field;
     a JSON column that does not parse raises ValueError.
@@ -167,22 +194,58 @@ def read_cell(text: str, kind: str):
 
 
 def rows(resource: Resource, docs: Iterable[dict]) -> Iterator[list[str]]:
+    """The header, then each record's cells as a spreadsheet gets them."""
     cols = columns(resource)
     yield [c.name for c in cols]
-    readers = [cell_reader(c) for c in cols]
+    texts = cell_texts(cols)
+    escapable = [c.kind in ESCAPED_KINDS for c in cols]
     for doc in docs:
-        yield [read(doc) for read in readers]
+        yield _escaped(texts(doc), escapable)
 
 
-def _csv(lines: Iterator[list[str]], delimiter: str) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+def _quoted(text: str, delimiter: str) -> str:
+    """One CSV field as `csv.writer` writes it (QUOTE_MINIMAL, `\r\n` lines)."""
+    if delimiter in text or '"' in text or "\r" in text or "\n" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Iterator[str]:
+    """The lines of a CSV export, without their ends: what `csv.writer` writes for `rows`.
+
+    Most lines need neither an apostrophe nor a quote: such a line is its cells joined, each
+    checked in one pass over the line. Only the others are written cell by cell.
+    """
+    cols = columns(resource)
+    width = len(cols)
+    texts = cell_texts(cols)
+    escapable = [c.kind in ESCAPED_KINDS for c in cols]
+    # Any cell but the first that may need an apostrophe starts right after a delimiter.
+    formula_like = re.compile(re.escape(delimiter) + "[" + re.escape("".join(ESCAPED_STARTS)) + "]")
+    yield delimiter.join(_quoted(c.name, delimiter) for c in cols)
+    for doc in docs:
+        cells = texts(doc)
+        line = delimiter.join(cells)
+        if line.startswith(ESCAPED_STARTS) or formula_like.search(line):
+            cells = _escaped(cells, escapable)
+            line = delimiter.join(cells)
+        if line.count(delimiter) != width - 1 or '"' in line or "\r" in line or "\n" in line:
+            line = delimiter.join(  # `_quoted`, inlined: most lines come here (a name's comma)
+                [
+                    '"' + text.replace('"', '""') + '"'
+                    if delimiter in text or '"' in text or "\r" in text or "\n" in text
+                    else text
+                    for text in cells
+                ]
+            )
+        yield line
+
+
+def _csv(lines: Iterator[str]) -> Iterator[bytes]:
     yield "\ufeff".encode()
     while batch := list(itertools.islice(lines, 500)):
-        writer.writerows(batch)
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
+        batch.append("")  # the last line's end
+        yield "\r\n".join(batch).encode()
 
 
 def _ndjson(docs: Iterator[dict]) -> Iterator[bytes]:
@@ -217,7 +280,7 @@ def stream(resource: Resource, args: dict, role: str) -> Response:
     if fmt == "ndjson":
         body = _ndjson(docs)
     elif fmt == "csv":
-        body = _csv(rows(resource, docs), args["delimiter"])
+        body = _csv(csv_lines(resource, docs, args["delimiter"]))
     else:
         body = _xlsx(rows(resource, docs), resource.name)
     response = Response(stream_with_context(body), content_type=MIMETYPES[fmt])
