@@ -204,17 +204,18 @@ def rows(resource: Resource, docs: Iterable[dict]) -> Iterator[list[str]]:
 
 
 def _quoted(text: str, delimiter: str) -> str:
-    """One CSV field as `csv.writer` writes it (QUOTE_MINIMAL, `\r\n` lines)."""
+    """One CSV field, quoted only when it has to be (as `csv.writer` writes it)."""
     if delimiter in text or '"' in text or "\r" in text or "\n" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
 def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Iterator[str]:
-    """The lines of a CSV export, without their ends: what `csv.writer` writes for `rows`.
+    """The lines of a CSV export, without their ends: `rows` as CSV (RFC 4180).
 
-    Most lines need neither an apostrophe nor a quote: such a line is its cells joined, each
-    checked in one pass over the line. Only the others are written cell by cell.
+    A line is its cells joined, checked in one pass: most need no apostrophe, and a line that
+    needs quotes only for a delimiter or a line break in a cell (a name's comma) has every
+    cell quoted. Only the other lines are written cell by cell.
     """
     cols = columns(resource)
     width = len(cols)
@@ -222,6 +223,7 @@ def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Itera
     escapable = [c.kind in ESCAPED_KINDS for c in cols]
     # Any cell but the first that may need an apostrophe starts right after a delimiter.
     formula_like = re.compile(re.escape(delimiter) + "[" + re.escape("".join(ESCAPED_STARTS)) + "]")
+    quote, between = '"', f'"{delimiter}"'
     yield delimiter.join(_quoted(c.name, delimiter) for c in cols)
     for doc in docs:
         cells = texts(doc)
@@ -229,15 +231,10 @@ def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Itera
         if line.startswith(ESCAPED_STARTS) or formula_like.search(line):
             cells = _escaped(cells, escapable)
             line = delimiter.join(cells)
-        if line.count(delimiter) != width - 1 or '"' in line or "\r" in line or "\n" in line:
-            line = delimiter.join(  # `_quoted`, inlined: most lines come here (a name's comma)
-                [
-                    '"' + text.replace('"', '""') + '"'
-                    if delimiter in text or '"' in text or "\r" in text or "\n" in text
-                    else text
-                    for text in cells
-                ]
-            )
+        if '"' in line:
+            line = delimiter.join([_quoted(text, delimiter) for text in cells])
+        elif line.count(delimiter) != width - 1 or "\r" in line or "\n" in line:
+            line = quote + between.join(cells) + quote  # each cell quoted: no check a cell
         yield line
 
 

@@ -341,7 +341,9 @@ def _batches(resource: Resource, args: dict, role: str, first) -> Iterator[dict]
     while True:
         if resource.lists_stored_json:
             for text, values in records:
-                yield orjson.loads(text) | dict(zip(names, values, strict=True))
+                doc = orjson.loads(text)
+                doc.update(zip(names, values, strict=True))
+                yield doc
         else:
             yield from (resource.view(orjson.loads(text), role) for text, _ in records)
         db.session.rollback()  # let go of the snapshot between batches
