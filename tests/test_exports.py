@@ -102,6 +102,29 @@ def test_an_export_reads_batch_after_batch_in_the_list_order(client, keys, monke
     assert [row["id"] for row in rows] == [item["id"] for item in listed]
 
 
+def test_every_batch_of_an_export_searches_what_the_role_may_see(client, keys, monkeypatch):
+    """Batches after the first are read elsewhere (on PostgreSQL by another thread): each
+    searches what the caller's role may see, e-mail addresses without consent only for a
+    clerk."""
+    monkeypatch.setattr(listing, "EXPORT_BATCH", 1)
+    holder = post(client, URL, institution(), keys["clerk"])["id"]
+    for name, email in [
+        ("Aaron", "zeta.a@example.org"),
+        ("Abel", "zeta.b@example.org"),
+        ("Zeta One", None),
+        ("Zeta Two", None),
+    ]:
+        body = contact(holder, full_name={"en": name}, **({"email": email} if email else {}))
+        post(client, "/api/v1/contacts", body, keys["clerk"])
+
+    def exported(role: str) -> list[str]:
+        data = export(client, "contacts", keys[role], "&q=zeta&sort=name")
+        return [row["full_name.en"] for row in csv_table(data)]
+
+    assert exported("clerk") == ["Aaron", "Abel", "Zeta One", "Zeta Two"]
+    assert exported("procurement") == ["Zeta One", "Zeta Two"]
+
+
 def test_xlsx_opens_with_a_header_row(client, keys):
     for _ in range(2):
         post(client, URL, institution(specialties=["tcm"]), keys["clerk"])

@@ -6,12 +6,13 @@ import functools
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 import orjson
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.engine import Dialect
@@ -337,8 +338,7 @@ def every(resource: Resource, args: dict, role: str) -> Iterator[dict]:
 
 
 def _batches(resource: Resource, args: dict, role: str, first) -> Iterator[dict]:
-    names, records, cursor = first
-    while True:
+    for names, records, _ in _pages(resource, args, role, first):
         if resource.lists_stored_json:
             for text, values in records:
                 doc = orjson.loads(text)
@@ -346,8 +346,34 @@ def _batches(resource: Resource, args: dict, role: str, first) -> Iterator[dict]
                 yield doc
         else:
             yield from (resource.view(orjson.loads(text), role) for text, _ in records)
-        db.session.rollback()  # let go of the snapshot between batches
-        if cursor is None:
-            return
-        args["cursor"] = cursor
-        names, records, cursor = _keyset_page(resource, args, EXPORT_BATCH)
+
+
+def _pages(resource: Resource, args: dict, role: str, first) -> Iterator[tuple]:
+    """`first` and the pages after it, each read in a transaction of its own.
+
+    From a database server, each next page is read by another thread, on a connection of its
+    own, while the caller writes out the page before: the server's work and this process's
+    overlap. SQLite works in this process, where a second thread would only contend for
+    Python's lock.
+    """
+    app = current_app._get_current_object()
+    embedded = db.engine.dialect.name == "sqlite"
+
+    def page_after(cursor: str) -> tuple:
+        return _keyset_page(resource, {**args, "cursor": cursor}, EXPORT_BATCH)
+
+    def read_ahead(cursor: str) -> tuple:  # in the other thread: a session of its own
+        with app.app_context():
+            g.role = role  # a search reads what the role may see
+            return page_after(cursor)
+
+    page = first
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        while True:
+            db.session.rollback()  # let go of the page's snapshot
+            cursor = page[2]
+            following = ahead.submit(read_ahead, cursor) if cursor and not embedded else None
+            yield page
+            if cursor is None:
+                return
+            page = following.result() if following else page_after(cursor)
