@@ -214,8 +214,7 @@ def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Itera
     """The lines of a CSV export, without their ends: `rows` as CSV (RFC 4180).
 
     A line is its cells joined, checked in one pass: most need no apostrophe, and a line that
-    needs quotes only for a delimiter or a line break in a cell (a name's comma) has every
-    cell quoted. Only the other lines are written cell by cell.
+    needs quotes (a name's comma, a JSON cell) has every cell quoted.
     """
     cols = columns(resource)
     width = len(cols)
@@ -231,10 +230,11 @@ def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Itera
         if line.startswith(ESCAPED_STARTS) or formula_like.search(line):
             cells = _escaped(cells, escapable)
             line = delimiter.join(cells)
+        # A line that needs quotes has each cell quoted: one join, not a check a cell.
         if '"' in line:
-            line = delimiter.join([_quoted(text, delimiter) for text in cells])
+            line = quote + between.join([text.replace('"', '""') for text in cells]) + quote
         elif line.count(delimiter) != width - 1 or "\r" in line or "\n" in line:
-            line = quote + between.join(cells) + quote  # each cell quoted: no check a cell
+            line = quote + between.join(cells) + quote
         yield line
 
 
