@@ -367,13 +367,13 @@ def _pages(resource: Resource, args: dict, role: str, first) -> Iterator[tuple]:
             g.role = role  # a search reads what the role may see
             return page_after(cursor)
 
-    page = first
+    current = first
     with ThreadPoolExecutor(max_workers=1) as ahead:
         while True:
             db.session.rollback()  # let go of the page's snapshot
-            cursor = page[2]
+            cursor = current[2]
             following = ahead.submit(read_ahead, cursor) if cursor and not embedded else None
-            yield page
+            yield current
             if cursor is None:
                 return
-            page = following.result() if following else page_after(cursor)
+            current = following.result() if following else page_after(cursor)
