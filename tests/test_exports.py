@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import threading
 
 import orjson
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from registry.api import RESOURCES
+from registry.extensions import db
 from registry.records import listing
 from registry.records.export import Column, columns, csv_lines, rows
 from registry.records.import_plan import StoredRecord
@@ -24,6 +26,7 @@ from tests.builders import (
     reagent,
 )
 from tests.builders_integration import (
+    NDJSON,
     csv_table,
     export,
     import_body,
@@ -123,6 +126,23 @@ def test_every_batch_of_an_export_searches_what_the_role_may_see(client, keys, m
 
     assert exported("clerk") == ["Aaron", "Abel", "Zeta One", "Zeta Two"]
     assert exported("procurement") == ["Zeta One", "Zeta Two"]
+
+
+def test_an_export_left_half_read_gives_back_its_connections(app, client, keys, monkeypatch):
+    """A client that stops reading mid-export (PostgreSQL's next batch then being read by
+    another thread) leaves no connection checked out and no reading thread behind."""
+    monkeypatch.setattr(listing, "EXPORT_BATCH", 100)
+    bodies = b"\n".join(orjson.dumps(institution()) for _ in range(700))
+    assert imported(client, "institutions", bodies, keys["clerk"], NDJSON)["created"] == 700
+    threads = threading.active_count()
+    response = client.get(f"{URL}?format=csv", headers=keys["clerk"], buffered=False)
+    chunks = iter(response.response)
+    assert next(chunks).startswith("\ufeff".encode())  # the BOM: the first batch is read
+    assert next(chunks).count(b"\r\n") == 500  # the header and 499 of 700 records
+    response.close()
+    with app.app_context():
+        assert db.engine.pool.checkedout() == 0
+    assert threading.active_count() == threads
 
 
 def test_xlsx_opens_with_a_header_row(client, keys):
