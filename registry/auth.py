@@ -121,7 +121,7 @@ def _find_key(secret: str) -> FoundKey | None:
     rows = lookup.rows(connection, {"digest": digest})
     if not rows:
         return None
-    key = FoundKey(*lookup.values(rows[0]))
+    key = FoundKey(*lookup.values(rows[:1])[0])
     return key if hmac.compare_digest(key.secret_hash, digest) else None
 
 

@@ -12,10 +12,6 @@ from registry.records.listing import stored_text
 from tests.builders import institution, post, reagent
 
 
-def _as_read(query: DriverSelect, rows: list[tuple]) -> list[tuple]:
-    return [query.values(row) for row in rows]
-
-
 def test_a_driver_select_reads_and_binds_as_sqlalchemy_does(app, client, keys):
     supplier = post(client, "/api/v1/institutions", institution(), keys["clerk"])["id"]
     for n, amount in enumerate(["12.50", "7.25", "99.00"]):
@@ -44,7 +40,7 @@ def test_a_driver_select_reads_and_binds_as_sqlalchemy_does(app, client, keys):
         assert query.direct
         connection = db.session.connection()
         expected = [tuple(row) for row in connection.execute(stmt, params)]
-        read = _as_read(query, query.rows(connection, params))
+        read = query.values(query.rows(connection, params))
     assert len(expected) == 2
     assert read == expected
     assert [type(value) for value in read[0][2:]] == [Decimal, datetime, date, bool]
@@ -58,6 +54,6 @@ def test_a_statement_whose_sql_follows_its_values_runs_through_sqlalchemy(app, c
     with app.app_context():
         query = DriverSelect(stmt, db.engine.dialect)
         assert not query.direct  # an expanding IN
-        rows = _as_read(query, query.rows(db.session.connection(), {"ids": wanted}))
+        rows = query.values(query.rows(db.session.connection(), {"ids": wanted}))
     assert sorted(row[0] for row in rows) == sorted(wanted)
     assert all(isinstance(row[1], datetime) for row in rows)

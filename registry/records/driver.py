@@ -51,7 +51,7 @@ def result_readers(kinds: list, dialect: Dialect, described) -> list:
 
 class DriverSelect:
     """A SELECT compiled once for a dialect, run through the driver: its rows are the driver's
-    tuples, and `values` reads a row's values as SQLAlchemy would (for the few a caller needs).
+    tuples, and `values` reads rows' values as SQLAlchemy would (for the few a caller needs).
 
     For a page of fifty records, SQLAlchemy's execution and rows cost more than SQLite's
     query itself (most of a row is stored JSON, passed on as it is). A statement whose SQL
@@ -101,12 +101,15 @@ class DriverSelect:
             self.readers = result_readers(self.types, self.dialect, described)
         return rows
 
-    def values(self, row: tuple, start: int = 0, stop: int | None = None) -> tuple:
-        """Columns `start` to `stop` of a row as SQLAlchemy would read them."""
+    def values(self, rows: list[tuple], start: int = 0, stop: int | None = None) -> list[tuple]:
+        """Columns `start` to `stop` of each row as SQLAlchemy would read them."""
         readers = self.readers[start:stop] if self.direct and self.readers else ()
         if not any(readers):
-            return tuple(row[start:stop])
-        return tuple(
-            value if read is None or value is None else read(value)
-            for read, value in zip(readers, row[start:stop], strict=True)
-        )
+            return [tuple(row[start:stop]) for row in rows]
+        return [
+            tuple(
+                value if read is None or value is None else read(value)
+                for read, value in zip(readers, row[start:stop], strict=True)
+            )
+            for row in rows
+        ]

@@ -308,8 +308,10 @@ def _keyset_page(
     more = len(rows) > limit
     rows = rows[:limit]
     keys_at = 2 + len(computed)
-    cursor = _encode_cursor(args, list(query.values(rows[-1], keys_at))) if more else None
-    return tuple(computed), [(row[0], query.values(row, 2, keys_at)) for row in rows], cursor
+    cursor = _encode_cursor(args, list(query.values(rows[-1:], keys_at)[0])) if more else None
+    computed_values = query.values(rows, 2, keys_at)
+    records = [(row[0], values) for row, values in zip(rows, computed_values, strict=True)]
+    return tuple(computed), records, cursor
 
 
 def page(resource: Resource, args: dict, limit: int) -> tuple[list[str | bytes], str | None]:
