@@ -203,18 +203,21 @@ def rows(resource: Resource, docs: Iterable[dict]) -> Iterator[list[str]]:
         yield _escaped(texts(doc), escapable)
 
 
-def _quoted(text: str, delimiter: str) -> str:
-    """One CSV field, quoted only when it has to be (as `csv.writer` writes it)."""
-    if delimiter in text or '"' in text or "\r" in text or "\n" in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
+def _line(cells: list[str], line: str, delimiter: str, width: int) -> str:
+    """A line of CSV from its cells and their `delimiter`-joined text: as it is, or, when a
+    cell needs quotes (a name's comma, a JSON cell), each cell quoted in one join."""
+    if '"' in line:
+        cells = [text.replace('"', '""') for text in cells]
+    elif line.count(delimiter) == width - 1 and "\r" not in line and "\n" not in line:
+        return line
+    return '"' + f'"{delimiter}"'.join(cells) + '"'
 
 
 def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Iterator[str]:
     """The lines of a CSV export, without their ends: `rows` as CSV (RFC 4180).
 
     A line is its cells joined, checked in one pass: most need no apostrophe, and a line that
-    needs quotes (a name's comma, a JSON cell) has every cell quoted.
+    needs quotes has every cell quoted (`_line`).
     """
     cols = columns(resource)
     width = len(cols)
@@ -222,20 +225,15 @@ def csv_lines(resource: Resource, docs: Iterable[dict], delimiter: str) -> Itera
     escapable = [c.kind in ESCAPED_KINDS for c in cols]
     # Any cell but the first that may need an apostrophe starts right after a delimiter.
     formula_like = re.compile(re.escape(delimiter) + "[" + re.escape("".join(ESCAPED_STARTS)) + "]")
-    quote, between = '"', f'"{delimiter}"'
-    yield delimiter.join(_quoted(c.name, delimiter) for c in cols)
+    names = [c.name for c in cols]
+    yield _line(names, delimiter.join(names), delimiter, width)
     for doc in docs:
         cells = texts(doc)
         line = delimiter.join(cells)
         if line.startswith(ESCAPED_STARTS) or formula_like.search(line):
             cells = _escaped(cells, escapable)
             line = delimiter.join(cells)
-        # A line that needs quotes has each cell quoted: one join, not a check a cell.
-        if '"' in line:
-            line = quote + between.join([text.replace('"', '""') for text in cells]) + quote
-        elif line.count(delimiter) != width - 1 or "\r" in line or "\n" in line:
-            line = quote + between.join(cells) + quote
-        yield line
+        yield _line(cells, line, delimiter, width)
 
 
 def _csv(lines: Iterator[str]) -> Iterator[bytes]:
