@@ -5,9 +5,10 @@ from datetime import date
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from registry import reference
+from schemas.body import BodySchema
 
 NAME_MAX = 300
 CODE_MAX = 64
@@ -55,7 +56,7 @@ def tags(choices=None, **kwargs) -> fields.List:
     return bounded_list(inner, **kwargs)
 
 
-class NamesSchema(Schema):
+class NamesSchema(BodySchema):
     """A name in up to four languages; at least one."""
 
     ru = text(NAME_MAX)
@@ -204,7 +205,7 @@ class Id(fields.String):
         return value
 
 
-class RecordSchema(Schema):
+class RecordSchema(BodySchema):
     """Server-set fields every record shows."""
 
     id = fields.String(dump_only=True)

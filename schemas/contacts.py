@@ -2,9 +2,10 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from marshmallow import Schema, ValidationError, fields, post_load
+from marshmallow import ValidationError, fields, post_load
 
 from registry import reference
+from schemas.body import BodySchema
 from schemas.common import (
     Date,
     Email,
@@ -29,7 +30,7 @@ class Language(fields.String):
         return value
 
 
-class MessengersSchema(Schema):
+class MessengersSchema(BodySchema):
     wechat = text()
     telegram = text()
 
@@ -40,7 +41,7 @@ def _not_ahead(day: str) -> None:
         raise ValidationError("A consent cannot be recorded on a day still to come.")
 
 
-class ConsentSchema(Schema):
+class ConsentSchema(BodySchema):
     given = StrictBoolean(required=True)
     recorded_on = Date(validate=_not_ahead)
 

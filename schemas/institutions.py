@@ -1,10 +1,11 @@
 """Institution bodies (contract §3, Institutions)."""
 
-from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import ValidationError, fields, post_load, validates_schema
 from stdnum.exceptions import ValidationError as StdnumError
 
 from registry import reference
 from registry.identifiers import normalise_identifier
+from schemas.body import BodySchema
 from schemas.common import (
     ADDRESS_MAX,
     CODE_MAX,
@@ -22,7 +23,7 @@ from schemas.common import (
 )
 
 
-class IdentifierSchema(Schema):
+class IdentifierSchema(BodySchema):
     scheme = code(reference.IDENTIFIER_SCHEMES, required=True)
     value = text(CODE_MAX, required=True)
 

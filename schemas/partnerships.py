@@ -1,8 +1,9 @@
 """Partnership bodies (contract §3, Partnerships)."""
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
 from registry import reference
+from schemas.body import BodySchema
 from schemas.common import LONG_MAX, Date, Id, RecordSchema, code, text
 from schemas.cooperation import codes
 
@@ -10,7 +11,7 @@ from schemas.cooperation import codes
 AGREEMENT_REQUIRED = ("signed", "active", "suspended")
 
 
-class AgreementSchema(Schema):
+class AgreementSchema(BodySchema):
     number = text(required=True)
     signed_on = Date(required=True)
     valid_until = Date()

@@ -4,9 +4,10 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, post_load
+from marshmallow import ValidationError, fields, post_load
 
 from registry import reference
+from schemas.body import BodySchema
 from schemas.common import (
     CODE_MAX,
     Country,
@@ -62,7 +63,7 @@ class TnvedCode(fields.String):
         return "".join(str(unicodedata.decimal(digit)) for digit in value)
 
 
-class PriceSchema(Schema):
+class PriceSchema(BodySchema):
     amount = Amount(required=True, metadata={"example": "123.45"})
     currency = Currency(required=True)
 
@@ -78,14 +79,14 @@ class PriceSchema(Schema):
         return data
 
 
-class RegistrationSchema(Schema):
+class RegistrationSchema(BodySchema):
     """The Belarus Ministry of Health registration certificate."""
 
     number = text(CODE_MAX, required=True)
     valid_until = Date(required=True)
 
 
-class SubstituteSchema(Schema):
+class SubstituteSchema(BodySchema):
     """An imported product this listing replaces."""
 
     product = text(required=True)
