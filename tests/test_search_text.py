@@ -3,7 +3,10 @@
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from registry.search import text
 from registry.search.text import (
     FIELD_SEPARATOR,
     fold,
@@ -122,6 +125,16 @@ def test_search_text_fields() -> None:
 def test_romanisation_variant_count_is_small() -> None:
     stored = search_text(["Щёлковская хирургическая юношеская йога-ячейка"])
     assert len(stored.split(FIELD_SEPARATOR)) <= 5
+
+
+@given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяіўґєї'\u2019 -,.1aBz", max_size=40))
+def test_a_value_is_romanised_as_its_words_are(value: str) -> None:
+    base = text._casefold(value)
+    if re.search("[іў]", base) or not re.search("[ищъ]", base):  # Belarusian-looking
+        tables = (text._SCHOLARLY, text._SIMPLE, text._J_STYLE_BE, text._BELARUSIAN)
+    else:
+        tables = (text._SCHOLARLY, text._SIMPLE, text._J_STYLE)
+    assert text._romanisations(base) == [base.translate(table) for table in tables]
 
 
 def test_query_words() -> None:

@@ -98,6 +98,8 @@ _SIMPLE = _table(1)  # zh h c ch sh sch iu ia i, ё→yo
 _J_STYLE = _table(2)  # zh h c ch sh shch ju ja j, ё→jo
 _J_STYLE_BE = _table(2, g="h")  # as _J_STYLE, г→h (Belarusian national style)
 _BELARUSIAN = _table(3)  # г→h ў→w kh ts yu ya y, ё→yo (BGN/PCGN Belarusian)
+_RUSSIAN_TABLES = (_SCHOLARLY, _SIMPLE, _J_STYLE)
+_BELARUSIAN_TABLES = (_SCHOLARLY, _SIMPLE, _J_STYLE_BE, _BELARUSIAN)
 
 
 def _casefold(text: str) -> str:
@@ -112,12 +114,21 @@ def fold(text: str) -> str:
 
 
 def _romanisations(base: str) -> list[str]:
-    """Romanise a casefolded value that contains Cyrillic (at most four variants)."""
-    if _BELARUSIAN_RE.search(base) or not _RUSSIAN_ONLY_RE.search(base):
-        tables = (_SCHOLARLY, _SIMPLE, _J_STYLE_BE, _BELARUSIAN)
-    else:
-        tables = (_SCHOLARLY, _SIMPLE, _J_STYLE)
-    return [base.translate(table) for table in tables]
+    """Romanise a casefolded value that contains Cyrillic (at most four variants).
+
+    Word by word: each letter is romanised on its own, so a value's romanisation is its
+    words' joined, and the words of names repeat across thousands of records, while
+    `str.translate` of Cyrillic costs about 0.15 µs a letter.
+    """
+    belarusian = bool(_BELARUSIAN_RE.search(base)) or not _RUSSIAN_ONLY_RE.search(base)
+    words = [_romanised_word(word, belarusian) for word in base.split(" ")]
+    return [" ".join(variant) for variant in zip(*words, strict=True)]
+
+
+@lru_cache(maxsize=65536)
+def _romanised_word(word: str, belarusian: bool) -> tuple[str, ...]:
+    tables = _BELARUSIAN_TABLES if belarusian else _RUSSIAN_TABLES
+    return tuple(word.translate(table) for table in tables)
 
 
 @lru_cache(maxsize=65536)
