@@ -329,14 +329,20 @@ def test_an_import_is_idempotent_with_a_key(client, keys):
     assert written(client, keys["admin"]) == before
 
 
-@pytest.mark.parametrize("chunk", [imports.CHUNK, 2], ids=["one chunk", "chunks of two"])
-def test_imported_records_are_searchable(app, client, keys, monkeypatch, chunk):
+@pytest.mark.parametrize(
+    "chunk, ahead",
+    [(imports.CHUNK, False), (2, False), (2, True)],
+    ids=["one chunk", "chunks of two", "chunks of two, every row validated ahead"],
+)
+def test_imported_records_are_searchable(app, client, keys, monkeypatch, chunk, ahead):
     def names(q: str) -> list[str]:
         found = client.get(f"{URL}?q={q}", headers=keys["clerk"]).get_json()["items"]
         return [item["names"]["ru"] for item in found]
 
     # Chunks of two rows, each written in INSERTs of one row on SQLite, indexed chunk by chunk.
     monkeypatch.setattr(imports, "CHUNK", chunk)
+    if ahead:  # as while the database writes the chunk before: search keys worked out early
+        monkeypatch.setattr(bulk.ChunkWriter, "busy", lambda writer: True)
     monkeypatch.setattr(bulk, "SQLITE_ROWS", 1 if chunk == 2 else bulk.SQLITE_ROWS)
     more = ["Роддом", "Госпиталь ветеранов", "Хоспис"]
     data = csv_body(

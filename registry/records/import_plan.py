@@ -23,6 +23,7 @@ from registry.records.lifecycle import (
     known_body,
     load_body,
     record_state,
+    search_columns,
     stored_body_is,
 )
 from registry.records.listing import stored_text
@@ -204,6 +205,7 @@ class ImportPlan:
         self.counts = dict.fromkeys(ACTIONS, 0)
         self.changed = {"created": IdList(), "updated": IdList()}  # for the feed, at the end
         self.ahead: dict[int, dict | Exception] = {}  # row number -> validated early
+        self.search_ahead: dict[int, dict] = {}  # row number -> its search_columns(), early
 
     def fail(self, number: int, found: Iterable[dict]) -> None:
         self.failed_rows += 1
@@ -281,11 +283,14 @@ class ImportPlan:
 
         While the database writes the previous chunk this thread would only wait; the schema's
         answer does not depend on the database, and plan() keeps it for the rows that need it.
+        So are the search columns of a valid body (no rule changes a body).
         """
         for row, raw in items:
             if not meanwhile():
                 return
-            self.ahead[row.number] = self._checked(raw)
+            checked = self.ahead[row.number] = self._checked(raw)
+            if not isinstance(checked, Exception):
+                self.search_ahead[row.number] = search_columns(self.resource, checked)
 
     def plan(self, items: list[tuple[Row, dict]]) -> list[Change]:
         """The changes a chunk of readable rows makes; rows in error go to self.errors."""
@@ -307,7 +312,9 @@ class ImportPlan:
         validated_keys = set().union(*(keys for _, _, keys in checked))
         self.lookup(validated_keys, owners, asked, stored, skip=self.claimed)
         changes = (self._decide(row, body, keys, stored, owners) for row, body, keys in checked)
-        return [change for change in changes if change is not None]
+        planned = [change for change in changes if change is not None]
+        self.search_ahead.clear()
+        return planned
 
     def _readable(self, row: Row) -> tuple[Row, dict] | None:
         """The row's body normalised, or None with every error the row has noted."""
@@ -407,6 +414,7 @@ class ImportPlan:
                 version=record.version + 1 if record is not None else 1,
                 created_at=record.created_at if record is not None else self.now,
                 now=self.now,
+                search=self.search_ahead.pop(row.number, None),
             )
         except (ValidationError, ApiError) as error:
             self.fail(row.number, entries(error))

@@ -44,18 +44,35 @@ def sort_name(names) -> str:
     return ""
 
 
+def search_columns(resource: Resource, body: dict) -> dict:
+    """The columns a record is sorted and searched by: they follow from its body alone."""
+    return {
+        "sort_name": sort_name(resource.names(body)),
+        "search_text": search_text(resource.searchable(body)),
+    }
+
+
 def record_state(
-    resource: Resource, body: dict, *, record_id: str, version: int, created_at, now
+    resource: Resource,
+    body: dict,
+    *,
+    record_id: str,
+    version: int,
+    created_at,
+    now,
+    search: dict | None = None,
 ) -> dict:
-    """Every column of a record at one version: its own columns, sort and search keys, doc."""
+    """Every column of a record at one version: its own columns, sort and search keys, doc.
+
+    `search`: search_columns(resource, body) when they were worked out already.
+    """
     return {
         **resource.columns(body),
         "id": record_id,
         "version": version,
         "created_at": created_at,
         "updated_at": now,
-        "sort_name": sort_name(resource.names(body)),
-        "search_text": search_text(resource.searchable(body)),
+        **(search or search_columns(resource, body)),
         "doc": {
             "id": record_id,
             **body,
