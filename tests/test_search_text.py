@@ -10,6 +10,7 @@ from registry.search import text
 from registry.search.text import (
     FIELD_SEPARATOR,
     fold,
+    hanzi_grams,
     like_pattern,
     query_words,
     record_matches,
@@ -135,6 +136,13 @@ def test_a_value_is_romanised_as_its_words_are(value: str) -> None:
     else:
         tables = (text._SCHOLARLY, text._SIMPLE, text._J_STYLE)
     assert text._romanisations(base) == [base.translate(table) for table in tables]
+
+
+@given(st.text(alphabet="重庆市医院检测试剂盒肝炎\U00020000a1 \n", max_size=30))
+def test_hanzi_grams_are_every_character_and_pair_of_every_run(value: str) -> None:
+    runs = re.findall("[重庆市医院检测试剂盒肝炎\U00020000]+", value)
+    pairs = {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+    assert hanzi_grams(value) == sorted(set("".join(runs)) | pairs)
 
 
 def test_query_words() -> None:

@@ -202,12 +202,20 @@ def hanzi_grams(text: str) -> list[str]:
 
     Trigram indexes cannot find a one- or two-character word; an index of these grams can,
     and a 1–2 character Chinese word occurs in a text exactly when it is one of its grams.
+    Line by line (no Hanzi run crosses a line), each line's grams cached: the lines of a
+    search_text that hold Hanzi repeat across records, and the romanised ones are ASCII.
     """
+    found = [_line_grams(line) for line in text.split("\n") if not line.isascii()]
+    return sorted(frozenset().union(*found))
+
+
+@lru_cache(maxsize=16384)
+def _line_grams(line: str) -> frozenset[str]:
     grams: set[str] = set()
-    for run in _HANZI_RE.findall(text):
+    for run in _HANZI_RE.findall(line):
         grams.update(run)
         grams.update(run[i : i + 2] for i in range(len(run) - 1))
-    return sorted(grams)
+    return frozenset(grams)
 
 
 def record_matches(values: Iterable[str | None], q: str) -> bool:
