@@ -3,7 +3,6 @@
 from datetime import date
 from decimal import Decimal
 
-from registry.extensions import db
 from registry.reagents import search
 from registry.reagents.model import Reagent, ReagentSubstitute
 from registry.reagents.rules import listing_rules, supplier_of, suppliers_of
@@ -18,8 +17,7 @@ from schemas.reagents import reagent_schema
 def _columns(body: dict) -> dict:
     price = body.get("price")
     registration = body.get("registration")
-    with db.session.no_autoflush:  # the new record may not be complete yet
-        supplier = supplier_of(body)
+    supplier = supplier_of(body)
     return {
         "supplier_id": body["supplier_id"],
         "supplier_country": supplier.country,
