@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
@@ -20,6 +21,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+@lru_cache(maxsize=1024)  # an import stamps every record it writes with one moment
 def rfc3339(moment: datetime | None) -> str | None:
     """Naive UTC datetimes as RFC 3339 with Z."""
     if moment is None:
