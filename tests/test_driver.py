@@ -7,8 +7,10 @@ from sqlalchemy import bindparam, case, select
 
 from registry.extensions import db
 from registry.reagents.model import Reagent
+from registry.records.bulk import insert_rows
 from registry.records.driver import DriverSelect
 from registry.records.listing import stored_text
+from registry.records.model import RecordEvent
 from tests.builders import institution, post, reagent
 
 
@@ -57,3 +59,29 @@ def test_a_statement_whose_sql_follows_its_values_runs_through_sqlalchemy(app, c
         rows = query.values(query.rows(db.session.connection(), {"ids": wanted}))
     assert sorted(row[0] for row in rows) == sorted(wanted)
     assert all(isinstance(row[1], datetime) for row in rows)
+
+
+def test_rows_written_in_bulk_read_back_as_they_were_given(app):
+    moment, later = datetime(2026, 1, 2, 3, 4, 5, 6), datetime(2026, 7, 8, 9, 10, 11, 12)
+    ats = [moment, moment, later, datetime(2026, 1, 2, 3, 4, 5, 6), moment]  # shared, or not
+    rows = [
+        {
+            "resource": "reagents",
+            "record_id": f"00000000-0000-4000-8000-00000000000{n}",
+            "version": n,
+            "action": "created",
+            "actor": "bulk",
+            "at": at,
+            "snapshot": {"n": n, "name": "Набор 试剂"},
+        }
+        for n, at in enumerate(ats)
+    ]
+    with app.app_context():
+        connection = db.session.connection()
+        insert_rows(connection, RecordEvent.__table__, rows)
+        read = connection.execute(
+            select(RecordEvent.version, RecordEvent.at, RecordEvent.snapshot)
+            .where(RecordEvent.actor == "bulk")
+            .order_by(RecordEvent.version)
+        ).all()
+    assert [tuple(row) for row in read] == [(r["version"], r["at"], r["snapshot"]) for r in rows]

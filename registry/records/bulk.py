@@ -9,12 +9,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
+from operator import itemgetter
 
 import orjson
 from sqlalchemy import (
     JSON,
     ColumnElement,
     Connection,
+    Date,
     DateTime,
     String,
     Table,
@@ -104,6 +106,40 @@ def _sqlite_inserts(driver_connection, table: Table, names: list[str], values: I
         yield head + ", ".join([marks] * len(batch)), [v for row in batch for v in row]
 
 
+def _bind_values(dialect, table: Table, names: list[str], rows: list[dict]) -> Iterator[list]:
+    """Each row's values in the order of `names`, as SQLAlchemy would bind them.
+
+    Only the columns whose type has a bind processor are processed, and a date or time that
+    one row shares with the row before is processed once: an import stamps every record
+    with one moment.
+    """
+    processors = []
+    for at, name in enumerate(names):
+        kind = table.c[name].type
+        process = kind.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            remember = isinstance(kind, Date | DateTime)  # immutable values, compared by identity
+            processors.append((at, _remembering(process) if remember else process))
+    read = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    for row in rows:
+        values = list(read(row))
+        for at, process in processors:
+            values[at] = process(values[at])
+        yield values
+
+
+def _remembering(process: Callable) -> Callable:
+    last, result = object(), None
+
+    def remembered(value):
+        nonlocal last, result
+        if value is not last:
+            last, result = value, process(value)
+        return result
+
+    return remembered
+
+
 def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
     """INSERT many rows alike through the driver, with the values SQLAlchemy would bind.
 
@@ -115,8 +151,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
         connection.execute(insert(table), rows)
         return
     names = list(rows[0])
-    binds = [(n, table.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in names]
-    values = ([bind(row[n]) if bind else row[n] for n, bind in binds] for row in rows)
+    values = _bind_values(dialect, table, names, rows)
     driver_connection = connection.connection.driver_connection
     cursor = driver_connection.cursor()
     statement = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"  # SQLite's: see below
