@@ -1,6 +1,7 @@
 """Columns every record has, and the one event table behind history, audit and the feed."""
 
-import uuid
+import os
+import threading
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -13,8 +14,29 @@ from registry.extensions import db
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 
 
+class _Entropy(threading.local):
+    """Random bytes for record ids, per thread, read from the system 4 KiB at a time."""
+
+    def __init__(self) -> None:
+        self.pool, self.at = b"", 0
+
+
+_entropy = _Entropy()
+os.register_at_fork(after_in_child=_entropy.__init__)  # a worker never reuses its parent's
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A random UUID (version 4) as text, as str(uuid.uuid4()) gives it, at a third of the cost
+    (an import makes one for every new record): os.urandom is called once for 256 ids."""
+    if _entropy.at == len(_entropy.pool):
+        _entropy.pool, _entropy.at = os.urandom(4096), 0
+    at = _entropy.at
+    _entropy.at = at + 16
+    raw = bytearray(_entropy.pool[at : at + 16])
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    digits = raw.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
 def utcnow() -> datetime:
