@@ -18,6 +18,7 @@ from registry.records.bulk import (
     ChunkWriter,
     batches,
     indexed_in_bulk,
+    last_rowid,
     roomy_page_cache,
     write_events,
 )
@@ -109,6 +110,7 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
 def run_import(resource: Resource, rows: Iterable[Row], *, actor: str, dry_run: bool) -> dict:
     """Plan and write every row, chunk by chunk, in the request's one transaction."""
     importer = ImportPlan(resource)
+    created_after = last_rowid(resource.model.__tablename__)
     with old_objects_left_alone(), roomy_page_cache():
         g.natural_keys_checked = True
         try:
@@ -118,7 +120,9 @@ def run_import(resource: Resource, rows: Iterable[Row], *, actor: str, dry_run: 
         if importer.failed_rows:
             raise importer.problem()
         if not dry_run:
-            write_events(resource, importer.changed, actor, importer.now)
+            write_events(
+                resource, importer.changed, actor, importer.now, created_after=created_after
+            )
     return importer.counts
 
 
