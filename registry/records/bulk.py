@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry.errors import ApiError
@@ -63,7 +64,7 @@ class IdList:
         self.data = bytearray()
 
     def append(self, record_id: str) -> None:
-        raw = bytes.fromhex(record_id.replace("-", ""))  # uuid.UUID(...).bytes, 5 times faster
+        raw = bytes.fromhex(record_id.replace("-", ""))  # uuid.UUID(...).bytes, 4 times faster
         if len(raw) != 16:
             raise ValueError(f"Not a record id: {record_id!r}")
         self.data += raw
@@ -108,7 +109,9 @@ def _sqlite_inserts(driver_connection, table: Table, names: list[str], values: I
         yield head + ", ".join([marks] * len(batch)), [v for row in batch for v in row]
 
 
-def _bind_values(dialect, table: Table, names: list[str], rows: list[dict]) -> Iterator[list]:
+def _bind_values(
+    dialect: Dialect, table: Table, names: list[str], rows: list[dict]
+) -> Iterator[list]:
     """Each row's values in the order of `names`, as SQLAlchemy would bind them.
 
     Only the columns whose type has a bind processor are processed, and a date or time that
