@@ -14,19 +14,13 @@ from registry.extensions import db
 from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
 from registry.records.body import require_content_type
-from registry.records.bulk import (
-    ChunkWriter,
-    batches,
-    indexed_in_bulk,
-    last_rowid,
-    roomy_page_cache,
-    write_events,
-)
+from registry.records.bulk import ChunkWriter, batches, write_events
 from registry.records.csv_rows import Row, csv_rows, ndjson_rows
 from registry.records.declaration import Resource
 from registry.records.idempotency import idempotent, request_stream
 from registry.records.import_plan import ACTIONS, ImportPlan
 from registry.records.listing import parse_args
+from registry.records.sqlite_bulk import indexed_in_bulk, last_rowid, roomy_page_cache
 from registry.records.views import transaction
 
 IMPORT_TYPES = ("text/csv", "application/x-ndjson")
