@@ -4,12 +4,11 @@ from sqlalchemy import or_
 
 from registry import reference
 from registry.exchanges.model import Exchange
-from registry.extensions import db
 from registry.institutions.model import Institution
 from registry.partnerships.model import Partnership, PartnershipArea
 from registry.partnerships.rules import check_partnership
 from registry.records import Children, Filter, Reference, Resource
-from registry.records.links import equals, linked
+from registry.records.links import equals, held_or_read, linked
 from schemas.common import Id, code, first_name
 from schemas.partnerships import partnership_schema
 
@@ -18,9 +17,8 @@ SIDE_FIELDS = ("minsk_institution_id", "chongqing_institution_id")
 
 def side_names(body: dict) -> list[list[str | None]]:
     """Both institutions' names, read at write time."""
-    # The lifecycle asks while the new row is still half-filled: it must not be flushed yet.
-    with db.session.no_autoflush:
-        sides = [db.session.get(Institution, body[field]) for field in SIDE_FIELDS]
+    # The lifecycle asks while the new row is still half-filled: held_or_read does not flush.
+    sides = [held_or_read(Institution, body[field]) for field in SIDE_FIELDS]
     return [first_name(side.doc["names"]) for side in sides]
 
 

@@ -6,7 +6,7 @@ from registry.errors import ApiError
 from registry.extensions import db
 from registry.institutions.model import Institution
 from registry.partnerships.model import Partnership
-from registry.records.links import invalid, unknown_ids
+from registry.records.links import held_or_read, invalid, unknown_ids
 from registry.reference import PARTNERSHIP_TRANSITIONS
 
 # Field -> (region the institution must be in, how to say it).
@@ -22,7 +22,7 @@ SIDES = {
 def side_errors(body: dict) -> list[dict]:
     errors = []
     for field, (region, where) in SIDES.items():
-        institution = db.session.get(Institution, body[field])
+        institution = held_or_read(Institution, body[field])
         if institution is None:
             errors.extend(unknown_ids(Institution, [(field, body[field])]))
         elif institution.region != region:
