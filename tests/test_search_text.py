@@ -3,17 +3,17 @@
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from registry.search import text
 from registry.search.text import (
-    FIELD_SEPARATOR,
     fold,
     hanzi_grams,
     like_pattern,
     query_words,
     record_matches,
+    search_fields,
     search_text,
 )
 
@@ -111,21 +111,62 @@ def test_fold() -> None:
     assert fold("И\u0306") == "й"  # decomposed й is NFC-composed
 
 
-def test_search_text_fields() -> None:
-    stored = search_text(["Минск", "минск", None, "  ", CHONGQING])
-    fields = stored.split(FIELD_SEPARATOR)
+def test_search_fields() -> None:
+    fields = search_fields(["Минск", "минск", None, "  ", CHONGQING])
     assert fields[0] == "минск"
     assert "minsk" in fields
     assert len(fields) == len(set(fields))
     assert "chong qing shi di yi ren min yi yuan" in fields
     assert "chongqingshidiyirenminyiyuan" in fields
     assert all(field and "\n" not in field for field in fields)
+    assert search_fields([None, ""]) == []
     assert search_text([None, ""]) == ""
 
 
 def test_romanisation_variant_count_is_small() -> None:
-    stored = search_text(["Щёлковская хирургическая юношеская йога-ячейка"])
-    assert len(stored.split(FIELD_SEPARATOR)) <= 5
+    assert len(search_fields(["Щёлковская хирургическая юношеская йога-ячейка"])) <= 5
+
+
+def test_search_text_keeps_each_word_once_unless_another_of_its_value_holds_it() -> None:
+    stored = search_text(["Минская больница", "Minsk", CHONGQING, "b", "minsk"])
+    assert stored.split(" ") == [
+        "минская",
+        "больница",
+        "minskaya",
+        "bolnitsa",
+        "minskaia",
+        "bolnica",
+        "minskaja",
+        "minsk",
+        CHONGQING,
+        "chongqingshidiyirenminyiyuan",
+        "b",
+    ]
+    assert search_text(["аб вг бв"]) == "аб вг бв ab vg bv vh"  # "бв" is in "абвг", not in a word
+
+
+# Values of every script the fields hold, and the words a query may have: substrings of the
+# fields (the romanisations, the pinyin, across a space too) or anything else.
+VALUE = st.text(alphabet="агйхяіўМ重庆肝 -'aBhk1", max_size=20) | st.text("абя重 ", max_size=6)
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(st.one_of(st.none(), VALUE), max_size=6),
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 60), st.integers(1, 12)), max_size=6),
+    st.lists(st.text(alphabet="ahjk重肝 ", min_size=1, max_size=4), max_size=2),
+)
+def test_search_text_holds_a_query_word_exactly_when_a_field_does(
+    values: list[str | None], cuts: list[tuple[int, int, int]], others: list[str]
+) -> None:
+    fields = search_fields(values)
+    stored = search_text(values)
+    words = [f[at : at + size] for n, at, size in cuts for f in fields[n : n + 1]] + others
+    words += [word for field in fields for word in field.split(" ")]
+    for word in {w for raw in words for w in query_words(raw)}:
+        assert (word in stored) == any(word in field for field in fields), word
+    assert hanzi_grams(stored) == hanzi_grams("\n".join(fields))
+    assert len(stored) <= len("\n".join(fields))
 
 
 @given(st.text(alphabet="абвгдеёжзийклмнопрстуфхцчшщъыьэюяіўґєї'\u2019 -,.1aBz", max_size=40))

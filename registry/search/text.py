@@ -10,7 +10,6 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin
 
 __all__ = [
-    "FIELD_SEPARATOR",
     "MAX_QUERY_WORDS",
     "fold",
     "hanzi_grams",
@@ -18,12 +17,10 @@ __all__ = [
     "like_pattern",
     "query_words",
     "record_matches",
+    "search_fields",
     "search_text",
 ]
 
-# Query words never contain whitespace, and fold() turns every whitespace run
-# inside a value into a single space, so a match can never span two fields.
-FIELD_SEPARATOR = "\n"
 MAX_QUERY_WORDS = 20
 
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
@@ -159,19 +156,55 @@ def _variants(base: str) -> tuple[str, ...]:
     return tuple(variants)
 
 
+def _value_fields(value: str | None) -> list[str]:
+    """One value's search fields: itself folded, then its romanisations and pinyin."""
+    base = _casefold(value) if value else ""
+    if not base:
+        return []
+    folded = base.replace("ё", "е")
+    return [folded] if base.isascii() else [folded, *_variants(base)]
+
+
+def search_fields(values: Iterable[str | None]) -> list[str]:
+    """The fields a record is searched by, each once: its values folded, their romanisations
+    and pinyin. A query word matches a record when it is a substring of one of them."""
+    return list(dict.fromkeys(field for value in values for field in _value_fields(value)))
+
+
 def search_text(values: Iterable[str | None]) -> str:
-    """Build the stored search column: folded values plus romanisations and pinyin."""
-    fields: dict[str, None] = {}
+    """The stored search column: the words of the search fields, space-separated, each once,
+    less those that another word of the same value holds.
+
+    A query word holds no whitespace and fold() leaves single spaces between a value's words,
+    so a query word is a substring of a field exactly when it is one of a word of the field,
+    and then of this text. Most words of a Cyrillic value's three or four romanisations are
+    the same, and the syllables of spaced pinyin lie within the joined pinyin: the text is
+    about a third shorter than the fields joined, and its trigram and Hanzi-gram indexes hold
+    the trigrams and grams that a query word can have.
+    """
+    words: dict[str, None] = {}
     for value in values:
-        if not value:
-            continue
-        base = _casefold(value)
-        if not base:
-            continue
-        fields[base.replace("ё", "е")] = None
-        if not base.isascii():
-            fields.update(dict.fromkeys(_variants(base)))
-    return FIELD_SEPARATOR.join(fields)
+        if value and value.isascii():  # catalog numbers: no variants, and seldom repeated
+            words.update(dict.fromkeys(_casefold(value).split()))
+        elif value:
+            words.update(dict.fromkeys(_value_words(value)))
+    return " ".join(words)
+
+
+@lru_cache(maxsize=16384)
+def _value_words(value: str) -> tuple[str, ...]:
+    """The words of one value's search fields, each once, but for those another one holds.
+
+    Cached: names of products and makers repeat across thousands of records.
+    """
+    words = dict.fromkeys(word for field in _value_fields(value) for word in field.split(" "))
+    held = ""  # the words kept so far, longest first, space-separated
+    for word in sorted(words, key=len, reverse=True):
+        if word in held:
+            del words[word]
+        else:
+            held += " " + word
+    return tuple(words)
 
 
 def query_words(q: str) -> list[str]:
@@ -202,17 +235,17 @@ def hanzi_grams(text: str) -> list[str]:
 
     Trigram indexes cannot find a one- or two-character word; an index of these grams can,
     and a 1–2 character Chinese word occurs in a text exactly when it is one of its grams.
-    Line by line (no Hanzi run crosses a line), each line's grams cached: the lines of a
+    Word by word (no Hanzi run crosses whitespace), each word's grams cached: the words of a
     search_text that hold Hanzi repeat across records, and the romanised ones are ASCII.
     """
-    found = [_line_grams(line) for line in text.split("\n") if not line.isascii()]
+    found = [_word_grams(word) for word in text.split() if not word.isascii()]
     return sorted(frozenset().union(*found))
 
 
 @lru_cache(maxsize=16384)
-def _line_grams(line: str) -> frozenset[str]:
+def _word_grams(word: str) -> frozenset[str]:
     grams: set[str] = set()
-    for run in _HANZI_RE.findall(line):
+    for run in _HANZI_RE.findall(word):
         grams.update(run)
         grams.update(run[i : i + 2] for i in range(len(run) - 1))
     return frozenset(grams)
@@ -220,5 +253,5 @@ def _line_grams(line: str) -> frozenset[str]:
 
 def record_matches(values: Iterable[str | None], q: str) -> bool:
     """Tell whether every query word is a substring of one search field (oracle)."""
-    fields = search_text(values).split(FIELD_SEPARATOR)
+    fields = search_fields(values)
     return all(any(word in field for field in fields) for word in query_words(q))
