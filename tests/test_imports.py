@@ -3,6 +3,8 @@
 import gc
 import json
 import re
+import threading
+import time
 
 import pytest
 from sqlalchemy import event, text
@@ -153,6 +155,71 @@ def test_two_rows_for_one_new_record_in_different_chunks(client, keys, monkeypat
     assert response.status_code == 422, response.get_data(as_text=True)
     assert [(e["row"], e["field"]) for e in response.get_json()["errors"]] == [(3, "identifiers")]
     assert listed(client, "institutions", keys["clerk"]) == []
+
+
+def test_a_key_an_update_frees_is_free_for_the_next_chunk(client, keys, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK", 2)  # the update goes in before chunk 2 is matched
+    old = post(
+        client, URL, institution(identifiers=[{"scheme": "other", "value": "OLD"}]), keys["clerk"]
+    )
+    name = old["names"]["ru"]
+    rows = [
+        [old["id"], *row(name, identifier="RENAMED")],
+        ["", *row("Другая")],
+        ["", *row("Новая", identifier="OLD")],  # the key the first row gave up
+    ]
+    data = csv_body(["id", *HEADER], rows)
+    assert imported(client, "institutions", data, keys["clerk"]) == {
+        "created": 2,
+        "updated": 1,
+        "unchanged": 0,
+    }
+    holders = {
+        item["identifiers"][0]["value"]: item["names"]["ru"]
+        for item in listed(client, "institutions", keys["clerk"])
+        if item.get("identifiers")
+    }
+    assert holders == {"RENAMED": name, "OLD": "Новая"}
+
+
+def test_the_rules_read_nothing_while_a_chunk_is_written(app, client, keys, monkeypatch):
+    """A rule's read (a region moved: is the record a partnership's side?) waits until the
+    chunk before, written on the writer's thread meanwhile, is in."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    records = [
+        post(client, URL, institution(names={"ru": f"ЦРБ {n}"}), keys["clerk"]) for n in range(6)
+    ]
+    writing = threading.Event()
+    insert_rows = bulk.insert_rows
+
+    def slow_insert_rows(connection, table, rows):
+        writing.set()
+        time.sleep(0.05)
+        insert_rows(connection, table, rows)
+        writing.clear()
+
+    monkeypatch.setattr(bulk, "insert_rows", slow_insert_rows)
+    importing, meanwhile = threading.get_ident(), []
+
+    def seen(_connection, _cursor, statement, *_):
+        if threading.get_ident() == importing and writing.is_set():
+            meanwhile.append(statement)
+
+    rows = [
+        [r["id"], *row(r["names"]["ru"], identifier=f"K{n}", region="BY-HM")]
+        for n, r in enumerate(records)
+    ]
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            counts = imported(
+                client, "institutions", csv_body(["id", *HEADER], rows), keys["clerk"]
+            )
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+    assert counts == {"created": 0, "updated": 6, "unchanged": 0}
+    assert meanwhile == []
+    assert {i["region"] for i in listed(client, "institutions", keys["clerk"])} == {"BY-HM"}
 
 
 def test_an_import_leaves_the_garbage_collector_as_it_found_it(client, keys):

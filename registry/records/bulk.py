@@ -1,8 +1,10 @@
 """Writing many records at once: the states save_record writes, batched for imports."""
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    event,
     func,
     insert,
     literal,
@@ -170,8 +173,6 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict]) -> None:
 
 
 def _update(resource: Resource, updates: list[Change]) -> None:
-    # Through the ORM, as save_record does: the version check and mapper events (a supplier's
-    # country copied onto its reagents) work the same for imported changes.
     model = resource.model
     ids = [change.state["id"] for change in updates]
     records = {
@@ -197,27 +198,40 @@ def _update(resource: Resource, updates: list[Change]) -> None:
 class ChunkWriter:
     """Writes an import's planned chunks in order, children too (events come at the end).
 
-    New records are plain INSERTs: mapper insert events do not run for them. They go in on a
-    second thread, with their search indexes (`catch_up`, see sqlite_bulk.indexed_in_bulk):
-    the database does that work without the GIL (PostgreSQL in its own process, SQLite in a
-    statement of many rows), and meanwhile this thread reads and validates the next chunk.
-    Nothing else uses the connection until `wait()` returns.
+    A chunk's updates go in at once, through the ORM, as save_record writes them: the version
+    check and mapper events (a supplier's country copied onto its reagents) work the same for
+    imported changes. Its new records are plain INSERTs (mapper insert events do not run for
+    them) on a second thread, with the children of all its records and their search indexes
+    (`catch_up`, see sqlite_bulk.indexed_in_bulk): the database does that work without the
+    GIL (PostgreSQL in its own process, SQLite in a statement of many rows), and meanwhile
+    this thread plans the next chunk and reads the one after.
+
+    Nothing else uses the connection while the thread writes: `wait()` comes first, and a
+    statement that this thread runs through the connection meanwhile (a rule's read) waits.
     """
 
     def __init__(self, resource: Resource, catch_up: Callable[[Connection], None]) -> None:
         self.resource = resource
         self.catch_up = catch_up
         self.connection = db.session.connection()
+        self.owner = threading.get_ident()
         self.thread = ThreadPoolExecutor(max_workers=1)
         self.inserting: Future | None = None
 
     def __enter__(self) -> "ChunkWriter":
+        event.listen(self.connection, "before_execute", self._settle)
         return self
 
     def __exit__(self, kind, *_) -> None:
         self.thread.shutdown()  # after a failure of the import's own, that one is raised
+        event.remove(self.connection, "before_execute", self._settle)
         if kind is None:
             self.wait()
+
+    def _settle(self, *_) -> None:
+        """Before a statement of the import's own thread: let the writing thread finish."""
+        if self.inserting is not None and threading.get_ident() == self.owner:
+            futures.wait([self.inserting])
 
     def busy(self) -> bool:
         return self.inserting is not None and not self.inserting.done()
@@ -228,18 +242,27 @@ class ChunkWriter:
         if inserting is not None:
             inserting.result()
 
-    def write(self, changes: list[Change]) -> None:
+    def update(self, changes: list[Change]) -> None:
+        """Write the chunk's updates and delete the children they replace, now (once the
+        chunk before is in): the lookups of the next chunk see them."""
         self.wait()
         updates = [change for change in changes if change.action == "updated"]
-        if updates:
-            _update(self.resource, updates)
-        created = [change.state for change in changes if change.action == "created"]
-        inserts = [(self.resource.model.__table__, created)]
+        if not updates:
+            return
+        _update(self.resource, updates)
         replaced = [change.state["id"] for change in updates]
         for children in self.resource.children:
-            if replaced:
-                parent = getattr(children.model, children.parent_column)
-                db.session.execute(delete(children.model).where(among(parent, replaced)))
+            parent = getattr(children.model, children.parent_column)
+            db.session.execute(delete(children.model).where(among(parent, replaced)))
+
+    def insert(self, changes: list[Change]) -> None:
+        """Start writing the chunk's new records, and its records' children, on the thread."""
+        self.wait()
+        if not changes:
+            return
+        created = [change.state for change in changes if change.action == "created"]
+        inserts = [(self.resource.model.__table__, created)]
+        for children in self.resource.children:
             rows = [
                 {children.parent_column: change.state["id"], **row}
                 for change in changes

@@ -182,6 +182,15 @@ def entries(error: Exception) -> list[dict]:
     return [{"field": e["field"], "message": e["message"]} for e in found]
 
 
+@dataclass(frozen=True)
+class Matched:
+    """A chunk's validated rows (row, body, natural keys) and the stored records they name."""
+
+    rows: list[tuple[Row, dict, set]]
+    stored: dict  # record id -> StoredRecord
+    owners: dict  # natural key -> id of the stored record holding it
+
+
 class ImportPlan:
     """Matches rows to records by id, else natural key, else new; validates; plans writes.
 
@@ -282,7 +291,7 @@ class ImportPlan:
         """Validate rows, as long as `meanwhile()`, before knowing which rows need it.
 
         While the database writes the previous chunk this thread would only wait; the schema's
-        answer does not depend on the database, and plan() keeps it for the rows that need it.
+        answer does not depend on the database, and match() keeps it for the rows that need it.
         So are the search columns of a valid body (no rule changes a body).
         """
         for row, raw in items:
@@ -292,13 +301,20 @@ class ImportPlan:
             if not isinstance(checked, Exception):
                 self.search_ahead[row.number] = search_columns(self.resource, checked)
 
-    def plan(self, items: list[tuple[Row, dict]]) -> list[Change]:
-        """The changes a chunk of readable rows makes; rows in error go to self.errors."""
+    def match(self, items: list[tuple[Row, dict]]) -> "Matched":
+        """The records a chunk's rows stand for, read from the database; each row validated
+        unless unchanged (rows in error go to self.errors). All of a chunk's reads but the
+        rules' own: decide() then needs none while the rows of the chunk before are written.
+
+        A record that an earlier row stands for is not taken as a row's candidate (its rows
+        may not yet be written: see _match()); records an earlier chunk created are known by
+        self.owners, and the updates of earlier chunks are written before this reads.
+        """
         stored: dict = {}
         owners: dict = {}
         asked: set = set()
         raw_keys = {row.number: self.keys(raw) for row, raw in items if row.record_id is None}
-        self.lookup(set().union(*raw_keys.values()), owners, asked, stored)
+        self.lookup(set().union(*raw_keys.values()), owners, asked, stored, skip=self.claimed)
         self.fetch({row.record_id for row, _ in items if row.record_id}, stored)
         checked = []
         for row, raw in items:
@@ -308,10 +324,17 @@ class ImportPlan:
         self.ahead.clear()
         if self.resource.preload:
             self.resource.preload([body for _, body, _ in checked])
-        # A record that an earlier chunk's row stands for is not read again: see _match().
         validated_keys = set().union(*(keys for _, _, keys in checked))
         self.lookup(validated_keys, owners, asked, stored, skip=self.claimed)
-        changes = (self._decide(row, body, keys, stored, owners) for row, body, keys in checked)
+        return Matched(checked, stored, owners)
+
+    def decide(self, matched: "Matched") -> list[Change]:
+        """The changes a matched chunk makes: each row matched, its rules run, its write
+        planned; rows in error go to self.errors."""
+        stored, owners = matched.stored, matched.owners
+        changes = (
+            self._decide(row, body, keys, stored, owners) for row, body, keys in matched.rows
+        )
         planned = [change for change in changes if change is not None]
         self.search_ahead.clear()
         return planned
@@ -390,7 +413,7 @@ class ImportPlan:
             return None, record_id
         holder = holders.pop()
         if holder not in stored:  # a record that an earlier row of this import stands for
-            message = "An earlier row already stands for this record."
+            message = f"Row {self.claimed[holder]} already stands for this record."
             self.fail(row.number, [{"field": field, "message": message}])
             return None
         return (stored[holder], holder) if self.claim(row, holder, field) else None

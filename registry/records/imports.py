@@ -14,7 +14,7 @@ from registry.extensions import db
 from registry.jsonio import json_response
 from registry.openapi import document, errors_for, json_content
 from registry.records.body import require_content_type
-from registry.records.bulk import ChunkWriter, batches, write_events
+from registry.records.bulk import Change, ChunkWriter, batches, write_events
 from registry.records.csv_rows import Row, csv_rows, ndjson_rows
 from registry.records.declaration import Resource
 from registry.records.idempotency import idempotent, request_stream
@@ -83,8 +83,14 @@ def old_objects_left_alone():
 
 
 def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool) -> None:
-    """Plan every chunk, and write it while no row has failed (not at all for a dry run)."""
+    """Plan every chunk, and write it while no row has failed (not at all for a dry run).
+
+    A chunk's new records are written while the next chunk is decided and the one after is
+    read: the database and this thread work at once. Its updates go in before the next
+    chunk's lookups, which then see everything written but those new records (ImportPlan.match).
+    """
     resource = importer.resource
+    decided: list[Change] = []
     with (
         objects_held() as held,
         indexed_in_bulk(resource.model.__tablename__) as catch_up,
@@ -93,12 +99,16 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
         for chunk in batches(rows, CHUNK):
             items = importer.readable(chunk)
             importer.validate_ahead(items, meanwhile=writer.busy)
-            writer.wait()
-            changes = importer.plan(items)
-            if not importer.errors and not dry_run:
-                writer.write(changes)
+            writing = [] if importer.errors or dry_run else decided
+            writer.update(writing)
+            matched = importer.match(items)
+            writer.insert(writing)
+            decided = importer.decide(matched)
             if len(held) > HELD_MAX:
                 held.clear()
+        if not importer.errors and not dry_run:
+            writer.update(decided)
+            writer.insert(decided)
 
 
 def run_import(resource: Resource, rows: Iterable[Row], *, actor: str, dry_run: bool) -> dict:
