@@ -222,6 +222,30 @@ def test_the_rules_read_nothing_while_a_chunk_is_written(app, client, keys, monk
     assert {i["region"] for i in listed(client, "institutions", keys["clerk"])} == {"BY-HM"}
 
 
+def test_a_failed_write_is_the_answer_while_the_next_chunk_is_decided(client, keys, monkeypatch):
+    """The writer's thread fails on the first chunk while this thread's rules read for the
+    second: the answer is the write's 409, not what a database in a failed transaction says."""
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    records = [
+        post(client, URL, institution(names={"ru": f"ЦРБ {n}"}), keys["clerk"]) for n in range(4)
+    ]
+    insert_rows = bulk.insert_rows
+
+    def twice(connection, table, rows):  # as if another writer took the identifiers first
+        insert_rows(connection, table, rows)
+        if table.name == "institution_identifiers":
+            insert_rows(connection, table, rows)
+
+    monkeypatch.setattr(bulk, "insert_rows", twice)
+    rows = [
+        [r["id"], *row(r["names"]["ru"], identifier=f"K{n}", region="BY-HM")]
+        for n, r in enumerate(records)
+    ]
+    response = import_body(client, "institutions", csv_body(["id", *HEADER], rows), keys["clerk"])
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert {i["region"] for i in listed(client, "institutions", keys["clerk"])} == {"BY-MI"}
+
+
 def test_an_import_leaves_the_garbage_collector_as_it_found_it(client, keys):
     before = gc.get_threshold(), gc.get_freeze_count()
     good = csv_body(HEADER, [row("Одна")])

@@ -4,7 +4,6 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -229,9 +228,10 @@ class ChunkWriter:
             self.wait()
 
     def _settle(self, *_) -> None:
-        """Before a statement of the import's own thread: let the writing thread finish."""
-        if self.inserting is not None and threading.get_ident() == self.owner:
-            futures.wait([self.inserting])
+        """Before a statement of the import's own thread: wait() for the writing thread (and
+        raise its error: after a failed statement PostgreSQL refuses any other)."""
+        if threading.get_ident() == self.owner:
+            self.wait()
 
     def busy(self) -> bool:
         return self.inserting is not None and not self.inserting.done()

@@ -301,7 +301,7 @@ class ImportPlan:
             if not isinstance(checked, Exception):
                 self.search_ahead[row.number] = search_columns(self.resource, checked)
 
-    def match(self, items: list[tuple[Row, dict]]) -> "Matched":
+    def match(self, items: list[tuple[Row, dict]]) -> Matched:
         """The records a chunk's rows stand for, read from the database; each row validated
         unless unchanged (rows in error go to self.errors). All of a chunk's reads but the
         rules' own: decide() then needs none while the rows of the chunk before are written.
@@ -328,7 +328,7 @@ class ImportPlan:
         self.lookup(validated_keys, owners, asked, stored, skip=self.claimed)
         return Matched(checked, stored, owners)
 
-    def decide(self, matched: "Matched") -> list[Change]:
+    def decide(self, matched: Matched) -> list[Change]:
         """The changes a matched chunk makes: each row matched, its rules run, its write
         planned; rows in error go to self.errors."""
         stored, owners = matched.stored, matched.owners

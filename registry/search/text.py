@@ -176,11 +176,11 @@ def search_text(values: Iterable[str | None]) -> str:
     less those that another word of the same value holds.
 
     A query word holds no whitespace and fold() leaves single spaces between a value's words,
-    so a query word is a substring of a field exactly when it is one of a word of the field,
-    and then of this text. Most words of a Cyrillic value's three or four romanisations are
-    the same, and the syllables of spaced pinyin lie within the joined pinyin: the text is
-    about a third shorter than the fields joined, and its trigram and Hanzi-gram indexes hold
-    the trigrams and grams that a query word can have.
+    so a query word is a substring of a field exactly when it is a substring of one of the
+    field's words, and then of this text. Most words of a Cyrillic value's three or four
+    romanisations are the same, and the syllables of spaced pinyin lie within the joined
+    pinyin: the text is about a third shorter than the fields joined, and its trigram and
+    Hanzi-gram indexes hold the trigrams and grams that a query word can have.
     """
     words: dict[str, None] = {}
     for value in values:
