@@ -28,14 +28,13 @@ from bench.generate import (
     recreate_database,
     supplier_body,
 )
-from bench.report import machine
+from bench.report import machine, write_result
 from bench.run import flask_command, free_port, start_server
 from registry.reagents.api import reagents
 from registry.records.export import rows
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "data"
-RESULTS = ROOT / "bench" / "results"
 SUPPLIERS = 2000
 TARGETS = {"import": 5000, "reimport": 10000, "rss_mb": 400}
 
@@ -172,10 +171,7 @@ def main() -> None:
     results = [bench(kind, count) for kind in kinds]
     table = report(results, count)
     print(table)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{date.today().isoformat()}-import.md"
-    path.write_text(table)
-    print(f"written to {path}")
+    print(f"written to {write_result(table, 'import')}")
 
 
 if __name__ == "__main__":
