@@ -412,10 +412,7 @@ class ImportPlan:
             self.claimed[record_id] = row.number  # a later chunk's row for it is an error
             return None, record_id
         holder = holders.pop()
-        if holder not in stored:  # a record that an earlier row of this import stands for
-            message = f"Row {self.claimed[holder]} already stands for this record."
-            self.fail(row.number, [{"field": field, "message": message}])
-            return None
+        # A holder that match() did not read is one an earlier row claimed: claim() says so.
         return (stored[holder], holder) if self.claim(row, holder, field) else None
 
     def _decide(self, row: Row, body: dict, keys: set, stored: dict, owners: dict):

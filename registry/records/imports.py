@@ -91,6 +91,10 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
     """
     resource = importer.resource
     decided: list[Change] = []
+
+    def to_write() -> list[Change]:
+        return [] if importer.errors or dry_run else decided
+
     with (
         objects_held() as held,
         indexed_in_bulk(resource.model.__tablename__) as catch_up,
@@ -99,16 +103,16 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
         for chunk in batches(rows, CHUNK):
             items = importer.readable(chunk)
             importer.validate_ahead(items, meanwhile=writer.busy)
-            writing = [] if importer.errors or dry_run else decided
+            writing = to_write()
             writer.update(writing)
             matched = importer.match(items)
             writer.insert(writing)
             decided = importer.decide(matched)
             if len(held) > HELD_MAX:
                 held.clear()
-        if not importer.errors and not dry_run:
-            writer.update(decided)
-            writer.insert(decided)
+        writing = to_write()
+        writer.update(writing)
+        writer.insert(writing)
 
 
 def run_import(resource: Resource, rows: Iterable[Row], *, actor: str, dry_run: bool) -> dict:
