@@ -1,12 +1,13 @@
-"""How a search runs on PostgreSQL: the same answers (test_search.py), by the cheaper road."""
+"""How a search runs: the same answers (test_search.py), by the cheaper road."""
 
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from registry.extensions import db
 from registry.reagents.model import Reagent
+from registry.records import driver
 from registry.search import index
 from registry.search.index import indexed_search
 from tests.builders import chongqing_institution, post, reagent
@@ -30,45 +31,63 @@ def test_one_common_long_word_walks_the_sort_order(app, monkeypatch):
         assert "strpos" not in sql("креатинина", "набор")
 
 
-def test_a_remembered_window_edge_gives_exact_pages(app, client, keys, monkeypatch):
-    """SQLite: the edge of a search's window is looked up once; after the records of its
-    window are gone, the page is still exact (read whole) and the edge is looked up again."""
+def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
+    app, client, keys, monkeypatch
+):
+    """SQLite, sorted by update: the candidates of the seconds read whole are looked up one by
+    one when they hold a page; when the last second read may hold more of them than were read,
+    SQLite walks the sort order over it instead. Either way the pages are exact."""
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite only: PostgreSQL has no window")
-        engine = db.engine
-    monkeypatch.setattr(index, "DRIVE", -1)  # many candidates: the sort order is walked
+    monkeypatch.setattr(index, "DRIVE", -1)  # many candidates: a window is read
     supplier = post(client, "/api/v1/institutions", chongqing_institution(), keys["clerk"])["id"]
     start = datetime(2026, 3, 1, 12, 0, 0)
-    made = []
-    for n in range(8):
-        moment = start + timedelta(seconds=10 * n)
-        monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda moment=moment: moment)
-        body = reagent(supplier, names={"ru": f"Набор для выявления гепатита {n}"})
-        made.append(post(client, "/api/v1/reagents", body, keys["clerk"])["id"])
-    edges = []
 
-    def seen(_connection, _cursor, statement, *_):
-        if "ORDER BY rowid" in statement:
-            edges.append(statement)
+    def made_at(moment: datetime) -> tuple[datetime, str]:
+        monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda: moment)
+        body = reagent(supplier, names={"ru": "Набор для выявления гепатита C"})
+        return moment, post(client, "/api/v1/reagents", body, keys["clerk"])["id"]
 
-    def newest() -> str:
-        response = client.get(
-            "/api/v1/reagents", query_string={"q": "гепатита", "limit": 1}, headers=keys["clerk"]
-        )
-        assert response.status_code == 200
-        return response.get_json()["items"][0]["id"]
+    made = [made_at(start + timedelta(seconds=n)) for n in range(8)]
+    pages = []
+    read = driver.driver_rows
 
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        assert [newest(), newest()] == [made[-1], made[-1]]
-        assert len(edges) == 1
-        for gone in made[-4:]:  # the window's records: limit 1 reads two pages, four candidates
-            assert (
-                client.delete(f"/api/v1/reagents/{gone}", headers=keys["clerk"]).status_code == 204
-            )
-        assert newest() == made[-5]  # read whole: the remembered window holds nothing now
-        assert newest() == made[-5]
-        assert len(edges) == 2  # looked up again after the window failed
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    def seen(connection, statement, params):
+        if "reagents_trigrams" in statement:
+            pages.append(statement)
+        return read(connection, statement, params)
+
+    monkeypatch.setattr(driver, "driver_rows", seen)
+
+    def every_page(limit: int, sort: str = "-updated_at") -> list[str]:
+        ids, cursor = [], None
+        while True:
+            query = {"q": "гепатита", "limit": limit, "sort": sort, "cursor": cursor or ""}
+            response = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"])
+            assert response.status_code == 200
+            ids += [item["id"] for item in response.get_json()["items"]]
+            if not (cursor := response.get_json()["next_cursor"]):
+                return ids
+
+    def first_page(limit: int) -> list[str]:
+        """The first page's ids; `pages` then holds the statements it ran."""
+        pages.clear()
+        query = {"q": "гепатита", "limit": limit}
+        response = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"])
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert first_page(1) == [made[-1][1]]
+    # Limit 1 reads four candidates, of four seconds: the first three hold a page.
+    assert len(pages) == 1 and "+reagents.rowid IN" not in pages[0]
+    crowded = start + timedelta(seconds=30)
+    made += [made_at(crowded + timedelta(microseconds=n)) for n in (7, 3, 9, 1, 5)]
+    assert first_page(1) == [made[-3][1]]  # the crowded second's latest instant
+    # All four read are of one second: the walk over it fills the page.
+    assert len(pages) == 1 and "+reagents.rowid IN" in pages[0]
+    # Fewer candidates than a window reads: all are looked up.
+    assert len(first_page(20)) == len(made)
+    assert len(pages) == 1 and "+reagents.rowid IN" not in pages[0]
+    for limit in (1, 2, 3, 20):
+        assert every_page(limit) == [i for _, i in sorted(made, reverse=True)], limit
+        assert every_page(limit, "updated_at") == [i for _, i in sorted(made)], limit
