@@ -61,6 +61,7 @@ class DriverSelect:
 
     def __init__(self, stmt: Select, dialect: Dialect, **compile_kwargs) -> None:
         compiled = stmt.compile(dialect=dialect, compile_kwargs=compile_kwargs)
+        self.variants: dict[tuple, DriverSelect] = {}
         self.stmt = stmt
         self.dialect = dialect
         self.direct = (
@@ -83,6 +84,13 @@ class DriverSelect:
         self.order = compiled.positiontup  # None for drivers that take named parameters
         self.types = [column.type for column in stmt.selected_columns]
         self.readers: list | None = None
+
+    def compiled_with(self, **compile_kwargs) -> "DriverSelect":
+        """The same statement compiled with these keyword arguments, made once."""
+        key = tuple(sorted(compile_kwargs.items()))
+        if key not in self.variants:
+            self.variants[key] = DriverSelect(self.stmt, self.dialect, **compile_kwargs)
+        return self.variants[key]
 
     def _bound(self, params: dict) -> dict:
         binders = self.binders

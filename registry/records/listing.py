@@ -268,25 +268,17 @@ def _build_page_statement(
 
 
 def _page_statement(
-    resource: Resource,
-    args: dict,
-    limit: int,
-    after: list | None,
-    dialect: Dialect,
-    *,
-    drive_window: bool = False,
+    resource: Resource, args: dict, limit: int, after: list | None, dialect: Dialect
 ) -> tuple[DriverSelect, dict]:
-    """A page's SELECT, compiled for this database, and its parameters: made once per shape.
-
-    `drive_window`: a search looks up its window's candidates (see `window_rowid`)."""
+    """A page's SELECT, compiled for this database, and its parameters: made once per shape."""
     params = {f"after_{i}": value for i, value in enumerate(after or [])}
-    shape = (*_shape(resource, args, limit, after), dialect.name, drive_window)
+    shape = (*_shape(resource, args, limit, after), dialect.name)
     query = _SHAPES.get(shape)
     if query is None:
         if len(_SHAPES) >= SHAPES_KEPT:
             _SHAPES.clear()
         stmt = _build_page_statement(resource, args, limit, after, bound=True)
-        query = _SHAPES[shape] = DriverSelect(stmt, dialect, drive_window=drive_window)
+        query = _SHAPES[shape] = DriverSelect(stmt, dialect)
     return query, params | bound_values(resource, args)
 
 
@@ -306,13 +298,10 @@ def _keyset_page(
     window = query.stmt.get_execution_options().get("search_window")
     if window is not None and args["sort"].lstrip("-") == "updated_at":
 
-        def run(values: dict, drive: bool) -> list:
-            if drive:
-                driven, _ = _page_statement(
-                    resource, args, limit, after, connection.dialect, drive_window=True
-                )
-                return driven.rows(connection, values)
-            return query.rows(connection, values)
+        def run(values: dict, drive: bool) -> list:  # see window_rowid
+            return (query.compiled_with(drive_window=True) if drive else query).rows(
+                connection, values
+            )
 
         since = after[0] if after else None
         rows = page_rows(
