@@ -17,11 +17,12 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
   later second sorts after them, so the page is exact once this window fills it; when it does
   not (filters or LIKE rejected most candidates), the search runs whole. The seconds wholly
   read (all but the last one's) usually hold a page: those candidates are looked up one by
-  one (a word in 1% of a million listings: 0.25 ms, where walking the sort order tests 5,000
-  records in 1.4 ms). When they do not (a second holds more than a page of candidates, as
-  after a bulk import), the window takes in the last second too, and SQLite walks the sort
-  order's index, testing membership in the window's candidates: a set of hundreds, not of
-  every holder (10,000 for a word in 1% of a million listings).
+  one (a page of a word in 1% of a million listings: 0.6 ms of SQL with the read of the
+  window, where walking the sort order tested 5,000 records in 1.4 ms). When they do not (a
+  second holds more than a page of candidates, as after a bulk import), the window takes in
+  the last second too, and SQLite walks the sort order's index, testing membership in the
+  window's candidates: a set of hundreds, not of every holder (10,000 for a word in 1% of a
+  million listings).
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
   ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words. A
   query of one long word that many records hold walks the sort order instead (strpos, which
@@ -255,11 +256,14 @@ def _sqlite_narrowing(
     driver = min(candidates, key=candidates.__getitem__, default=None)
     drive = driver is not None and candidates[driver] <= DRIVE
     window = (driver, _fts_query(chosen[driver])) if driver is not None and not drive else None
-    # The driver's candidates are looked up (few) or left to the window (many); the other
-    # indexes' only tested.
-    drives = dict.fromkeys(chosen, False) | ({driver: drive or None} if driver else {})
+
+    def driving(index: str) -> bool | None:
+        if index != driver:
+            return False  # its candidates are only tested
+        return True if drive else None  # few are looked up; many, as the window decides
+
     conditions = [
-        _rowids(table, index, tokens, drive=drives[index]) for index, tokens in chosen.items()
+        _rowids(table, index, tokens, drive=driving(index)) for index, tokens in chosen.items()
     ]
     return conditions, common, window
 
