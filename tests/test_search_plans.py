@@ -1,5 +1,6 @@
 """How a search runs: the same answers (test_search.py), by the cheaper road."""
 
+import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,6 +12,27 @@ from registry.records import driver
 from registry.search import index
 from registry.search.index import indexed_search
 from tests.builders import chongqing_institution, post, reagent
+
+START = datetime(2026, 3, 1, 12, 0, 0)
+HEPATITIS = "Набор для выявления гепатита C"
+
+
+@pytest.fixture
+def listed(app, client, keys, monkeypatch):
+    """SQLite, where every search of many candidates reads a window: `listed(moment, name)`
+    makes a listing last changed at that moment and gives its id."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL has no window")
+    monkeypatch.setattr(index, "DRIVE", -1)  # many candidates: a window is read
+    supplier = post(client, "/api/v1/institutions", chongqing_institution(), keys["clerk"])["id"]
+
+    def make(moment: datetime, name: str = HEPATITIS) -> str:
+        monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda: moment)
+        body = reagent(supplier, names={"ru": name})
+        return post(client, "/api/v1/reagents", body, keys["clerk"])["id"]
+
+    return make
 
 
 def test_one_common_long_word_walks_the_sort_order(app, monkeypatch):
@@ -32,29 +54,21 @@ def test_one_common_long_word_walks_the_sort_order(app, monkeypatch):
 
 
 def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
-    app, client, keys, monkeypatch
+    client, keys, listed, monkeypatch
 ):
     """SQLite, sorted by update: the candidates of the seconds read whole are looked up one by
     one when they hold a page; when the last second read may hold more of them than were read,
     SQLite walks the sort order over it instead. Either way the pages are exact."""
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite only: PostgreSQL has no window")
-    monkeypatch.setattr(index, "DRIVE", -1)  # many candidates: a window is read
-    supplier = post(client, "/api/v1/institutions", chongqing_institution(), keys["clerk"])["id"]
-    start = datetime(2026, 3, 1, 12, 0, 0)
 
     def made_at(moment: datetime) -> tuple[datetime, str]:
-        monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda: moment)
-        body = reagent(supplier, names={"ru": "Набор для выявления гепатита C"})
-        return moment, post(client, "/api/v1/reagents", body, keys["clerk"])["id"]
+        return moment, listed(moment)
 
-    made = [made_at(start + timedelta(seconds=n)) for n in range(8)]
+    made = [made_at(START + timedelta(seconds=n)) for n in range(8)]
     pages = []
     read = driver.driver_rows
 
     def seen(connection, statement, params):
-        if "reagents_trigrams" in statement:
+        if "ORDER BY reagents.updated_at" in statement:
             pages.append(statement)
         return read(connection, statement, params)
 
@@ -79,15 +93,66 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
 
     assert first_page(1) == [made[-1][1]]
     # Limit 1 reads four candidates, of four seconds: the first three hold a page.
-    assert len(pages) == 1 and "+reagents.rowid IN" not in pages[0]
-    crowded = start + timedelta(seconds=30)
+    assert len(pages) == 1 and "json_each" in pages[0]
+    crowded = START + timedelta(seconds=30)
     made += [made_at(crowded + timedelta(microseconds=n)) for n in (7, 3, 9, 1, 5)]
     assert first_page(1) == [made[-3][1]]  # the crowded second's latest instant
     # All four read are of one second: the walk over it fills the page.
-    assert len(pages) == 1 and "+reagents.rowid IN" in pages[0]
+    assert len(pages) == 1 and "+reagents.rowid IN" in pages[0] and "json_each" not in pages[0]
     # Fewer candidates than a window reads: all are looked up.
     assert len(first_page(20)) == len(made)
-    assert len(pages) == 1 and "+reagents.rowid IN" not in pages[0]
+    assert len(pages) == 1 and "json_each" in pages[0]
     for limit in (1, 2, 3, 20):
         assert every_page(limit) == [i for _, i in sorted(made, reverse=True)], limit
         assert every_page(limit, "updated_at") == [i for _, i in sorted(made)], limit
+
+
+def test_a_window_and_its_page_are_read_in_one_snapshot(app, client, keys, listed, monkeypatch):
+    """SQLite: what other writers commit between reading a window's candidates and reading
+    the page does not mix into it: the page is the one the first read saw."""
+    with app.app_context():
+        path = db.engine.url.database
+    a, b, c = (listed(START + timedelta(seconds=n)) for n in (5, 4, 3))
+    for n in (2, 1):
+        listed(START + timedelta(seconds=n))
+    d = listed(START + timedelta(seconds=10), "Набор для выявления сифилиса")
+    read = index.driver_rows
+
+    def meanwhile(connection, statement, params):
+        found = read(connection, statement, params)
+        # Another writer: c changes last, and d comes to match the search.
+        other = sqlite3.connect(path)
+        other.create_function("registry_hanzi_grams", 1, index.hanzi_gram_text)
+        later = (START + timedelta(seconds=20)).strftime("%Y-%m-%d %H:%M:%S.%f")  # as stored
+        other.execute("UPDATE reagents SET updated_at = ? WHERE id = ?", (later, c))
+        other.execute(
+            "UPDATE reagents SET search_text = search_text || ' гепатита' WHERE id = ?", (d,)
+        )
+        other.commit()
+        other.close()
+        return found
+
+    monkeypatch.setattr(index, "driver_rows", meanwhile)
+    query = {"q": "гепатита", "limit": 2}
+    page = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"]).get_json()
+    assert [item["id"] for item in page["items"]] == [a, b]  # as before the writer's changes
+    monkeypatch.setattr(index, "driver_rows", read)
+    page = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"]).get_json()
+    assert [item["id"] for item in page["items"]] == [c, d]  # as after them
+
+
+def test_a_window_looks_up_no_candidate_of_a_second_it_did_not_read_whole(client, keys, listed):
+    """SQLite: when LIKE rejects the candidates of the seconds read whole, the page is not
+    made of the last second's candidates that were read: that second's others may come
+    first."""
+    decoy = "Гепард, патина, титан"  # every trigram of гепатита, not the word
+    # Second 7: the latest instant is written first, so the index hands out the others first.
+    second = START + timedelta(seconds=7)
+    latest = listed(second + timedelta(microseconds=900))
+    for micro in (100, 200):
+        listed(second + timedelta(microseconds=micro))
+    for n in (8, 9):
+        listed(START + timedelta(seconds=n), decoy)
+    query = {"q": "гепатита", "limit": 1}
+    page = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"]).get_json()
+    assert [item["id"] for item in page["items"]] == [latest]

@@ -56,7 +56,7 @@ class DriverSelect:
     For a page of fifty records, SQLAlchemy's execution and rows cost more than SQLite's
     query itself (most of a row is stored JSON, passed on as it is). A statement whose SQL
     depends on its values (an expanding IN) is executed by SQLAlchemy as usual, and then
-    `compile_kwargs` (how some elements are written: `window_rowid`) go unused.
+    `compile_kwargs` (how some elements are written: `window_candidates`) go unused.
     """
 
     def __init__(self, stmt: Select, dialect: Dialect, **compile_kwargs) -> None:

@@ -298,7 +298,7 @@ def _keyset_page(
     window = query.stmt.get_execution_options().get("search_window")
     if window is not None and args["sort"].lstrip("-") == "updated_at":
 
-        def run(values: dict, drive: bool) -> list:  # see window_rowid
+        def run(values: dict, drive: bool) -> list:  # see window_candidates
             return (query.compiled_with(drive_window=True) if drive else query).rows(
                 connection, values
             )

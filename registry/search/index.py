@@ -16,13 +16,13 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
   newest (or oldest) holders, two pages' worth, and keeps to their seconds: every record of a
   later second sorts after them, so the page is exact once this window fills it; when it does
   not (filters or LIKE rejected most candidates), the search runs whole. The seconds wholly
-  read (all but the last one's) usually hold a page: those candidates are looked up one by
-  one (a page of a word in 1% of a million listings: 0.6 ms of SQL with the read of the
-  window, where walking the sort order tested 5,000 records in 1.4 ms). When they do not (a
-  second holds more than a page of candidates, as after a bulk import), the window takes in
-  the last second too, and SQLite walks the sort order's index, testing membership in the
-  window's candidates: a set of hundreds, not of every holder (10,000 for a word in 1% of a
-  million listings).
+  read (all but the last one's) usually hold a page: their candidates, as read, are looked up
+  one by one (a page of a word in 1% of a million listings: 0.4 ms of SQL, the window's read
+  included, where walking the sort order tested 5,000 records in 1.4 ms); both reads see one
+  snapshot. When they do not (a second holds more than a page of candidates, as after a bulk
+  import), the window takes in the last second too, and SQLite walks the sort order's index,
+  testing membership in the window's candidates: a set of hundreds, not of every holder
+  (10,000 for a word in 1% of a million listings).
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
   ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words. A
   query of one long word that many records hold walks the sort order instead (strpos, which
@@ -36,13 +36,14 @@ short word that matches nothing reads the whole table.
 import calendar
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Integer,
     Select,
     Text,
     bindparam,
@@ -57,6 +58,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import NullType
 
 from registry.extensions import db
 from registry.records.driver import driver_rows
@@ -73,6 +75,7 @@ STATS_KEPT = 50_000
 # An FTS5 rowid (migration 0005): seconds since 2000 of updated_at << ROWID_BITS | rowid.
 KEY_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z in Unix seconds
 ROWID_BITS = 32
+ROWID_MASK = (1 << ROWID_BITS) - 1
 EVERY_KEY = (-(2**63), 2**63 - 1)
 WINDOW_PAGES = 2  # a window holds this many pages' worth of candidates
 
@@ -176,23 +179,31 @@ def _rarest(word: str, rare: dict[str, int]) -> list[str]:
     return sorted(rare.keys() & set(_trigrams(word)), key=rare.__getitem__)[:2]
 
 
-class window_rowid(ColumnElement):  # noqa: N801 (a SQL expression, named as one)
-    """A table's rowid as the condition on a search window's candidates writes it: `+rowid`,
-    so that SQLite walks the sort order's index and tests membership, unless the statement is
-    compiled with `drive_window=True`: SQLite then looks the window's candidates up one by
-    one (`page_rows` chooses, by how many candidates the window holds)."""
+class window_candidates(ColumnElement):  # noqa: N801 (a SQL condition, named as one)
+    """rowid IN (a search window's candidates), written two ways. As it stands: `+rowid IN
+    (the index's query within the window's keys)`, so that SQLite walks the sort order's index
+    and tests membership. Compiled with `drive_window=True`: `rowid IN (the rowids that
+    page_rows read, as a JSON array)`, looked up one by one, and the index is not read again
+    (`page_rows` chooses, by how many candidates the window holds)."""
 
-    type = Integer()
+    type = NullType()  # as written: a Boolean would be compared with 1 on SQLite
     inherit_cache = True
-    _traverse_internals = [("table", InternalTraversal.dp_string)]
+    _traverse_internals = [
+        ("walked", InternalTraversal.dp_clauseelement),
+        ("driven", InternalTraversal.dp_clauseelement),
+    ]
 
-    def __init__(self, table: str) -> None:
-        self.table = table
+    def __init__(self, table: str, query) -> None:
+        self.walked = literal_column(f"+{table}.rowid").in_(query)
+        read = text("SELECT value FROM json_each(:window_rowids)").bindparams(
+            bindparam("window_rowids", "[]")
+        )
+        self.driven = literal_column(f"{table}.rowid").in_(read.columns(column("value")))
 
 
-@compiles(window_rowid)
-def _window_rowid(element, compiler, *, drive_window: bool = False, **kw) -> str:
-    return f"{'' if drive_window else '+'}{element.table}.rowid"
+@compiles(window_candidates)
+def _window_candidates(element, compiler, *, drive_window: bool = False, **kw) -> str:
+    return compiler.process(element.driven if drive_window else element.walked, **kw)
 
 
 def _rowids(table: str, index: str, tokens: list[str], *, drive: bool | None):
@@ -200,23 +211,25 @@ def _rowids(table: str, index: str, tokens: list[str], *, drive: bool | None):
 
     Written `+rowid` when not `drive`: SQLite then walks the sort order's index and tests
     membership instead of looking every candidate up and sorting them; `drive=None` leaves
-    that to the window (`window_rowid`). The window (a range of index keys, `window_first`
-    to `window_last`) is every key unless `page_rows` sets it.
+    that to the window (`window_candidates`). The window (a range of index keys,
+    `window_first` to `window_last`) is every key unless `page_rows` sets it.
     """
     param = f"{index}_query"
-    query = text(
-        f"SELECT rowid & {(1 << ROWID_BITS) - 1} AS rowid FROM {index} "
-        f"WHERE {index} MATCH :{param} AND rowid BETWEEN :window_first AND :window_last"
-    ).bindparams(
-        bindparam(param, _fts_query(tokens)),
-        bindparam("window_first", EVERY_KEY[0]),
-        bindparam("window_last", EVERY_KEY[1]),
+    query = (
+        text(
+            f"SELECT rowid & {ROWID_MASK} AS rowid FROM {index} "
+            f"WHERE {index} MATCH :{param} AND rowid BETWEEN :window_first AND :window_last"
+        )
+        .bindparams(
+            bindparam(param, _fts_query(tokens)),
+            bindparam("window_first", EVERY_KEY[0]),
+            bindparam("window_last", EVERY_KEY[1]),
+        )
+        .columns(column("rowid"))
     )
     if drive is None:
-        rowid = window_rowid(table)
-    else:
-        rowid = literal_column(f"{'' if drive else '+'}{table}.rowid")
-    return rowid.in_(query.columns(column("rowid")))
+        return window_candidates(table, query)
+    return literal_column(f"{'' if drive else '+'}{table}.rowid").in_(query)
 
 
 def _narrowing_trigrams(table: str, long: list[str]) -> list[str]:
@@ -288,7 +301,7 @@ def page_rows(
 
     `window` is the statement's `search_window` option (the index and its query); `run`
     runs the statement with parameters, driven by the window's candidates or not (see
-    `window_rowid`); `after` is the cursor's updated_at (None on the first page); `wanted`
+    `window_candidates`); `after` is the cursor's updated_at (None on the first page); `wanted`
     the rows to fetch.
     """
     index, query = window
@@ -300,23 +313,44 @@ def page_rows(
         else:
             first = _window_key(second)
     read = WINDOW_PAGES * wanted
-    keys, _ = driver_rows(  # SQLite's own parameters: this runs on SQLite only
-        connection,
-        f"SELECT rowid FROM {index} WHERE {index} MATCH ? AND rowid BETWEEN ? AND ? "
-        f"ORDER BY rowid {'DESC' if descending else 'ASC'} LIMIT ?",
-        (query, first, last, read),
-    )
-    if len(keys) < read:  # every candidate there is: few enough to look up
-        return run(params | {"window_first": first, "window_last": last}, True)
-    seconds = [key >> ROWID_BITS for (key,) in keys]
-    edge = seconds[-1]  # the last second read, which may hold more candidates than were read
-    drive = seconds.index(edge) >= wanted  # the seconds before it hold a page: keep to them
-    if descending:
-        first = _window_key(edge + 1 if drive else edge)
-    else:
-        last = _window_key(edge if drive else edge + 1) - 1
-    rows = run(params | {"window_first": first, "window_last": last}, drive)
-    return rows if len(rows) >= wanted else None
+    with _one_snapshot(connection):
+        keys, _ = driver_rows(  # SQLite's own parameters: this runs on SQLite only
+            connection,
+            f"SELECT rowid FROM {index} WHERE {index} MATCH ? AND rowid BETWEEN ? AND ? "
+            f"ORDER BY rowid {'DESC' if descending else 'ASC'} LIMIT ?",
+            (query, first, last, read),
+        )
+        every = len(keys) < read  # every candidate there is: few enough to look up
+        whole = len(keys)  # the candidates read of seconds read whole
+        if not every:  # the last second read may hold more candidates than were read
+            seconds = [key >> ROWID_BITS for (key,) in keys]
+            edge = seconds[-1]
+            whole = seconds.index(edge)
+            if descending:
+                first = _window_key(edge)
+            else:
+                last = _window_key(edge + 1) - 1
+        drive = every or whole >= wanted  # else walk the window, the edge's second included
+        rowids = orjson.dumps([key & ROWID_MASK for (key,) in keys[:whole]]).decode()
+        values = {"window_first": first, "window_last": last, "window_rowids": rowids}
+        rows = run(params | values, drive)
+    return rows if every or len(rows) >= wanted else None
+
+
+@contextmanager
+def _one_snapshot(connection: Connection) -> Iterator[None]:
+    """The statements within read one snapshot of SQLite's: outside a transaction, each
+    statement of a read request reads its own."""
+    driver_connection = connection.connection.driver_connection
+    if driver_connection.in_transaction:
+        yield
+        return
+    driver_connection.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if driver_connection.in_transaction:
+            driver_connection.execute("COMMIT")  # a read: it only lets go of the snapshot
 
 
 _PG_GRAMS = "registry_hanzi_grams(search_text)"
