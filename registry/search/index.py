@@ -331,8 +331,9 @@ def page_rows(
             else:
                 last = _window_key(edge + 1) - 1
         drive = every or whole >= wanted  # else walk the window, the edge's second included
-        rowids = orjson.dumps([key & ROWID_MASK for (key,) in keys[:whole]]).decode()
-        values = {"window_first": first, "window_last": last, "window_rowids": rowids}
+        rowids = [key & ROWID_MASK for (key,) in keys[:whole]] if drive else []
+        values = {"window_first": first, "window_last": last}
+        values["window_rowids"] = orjson.dumps(rowids).decode()
         rows = run(params | values, drive)
     return rows if every or len(rows) >= wanted else None
 
