@@ -69,7 +69,10 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
 
     def seen(connection, statement, params):
         if "ORDER BY reagents.updated_at" in statement:
-            pages.append(statement)
+            plan = connection.connection.driver_connection.execute(
+                f"EXPLAIN QUERY PLAN {statement}", params
+            )
+            pages.append(" ".join(str(step[-1]) for step in plan))
         return read(connection, statement, params)
 
     monkeypatch.setattr(driver, "driver_rows", seen)
@@ -84,24 +87,31 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
             if not (cursor := response.get_json()["next_cursor"]):
                 return ids
 
-    def first_page(limit: int) -> list[str]:
-        """The first page's ids; `pages` then holds the statements it ran."""
+    def first_page(limit: int, sort: str = "-updated_at") -> tuple[list[str], str]:
+        """The first page's ids, and how its one statement met the window's candidates."""
         pages.clear()
-        query = {"q": "гепатита", "limit": limit}
+        query = {"q": "гепатита", "limit": limit, "sort": sort}
         response = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"])
-        return [item["id"] for item in response.get_json()["items"]]
+        assert len(pages) == 1  # the window filled the page: nothing ran again
+        looked_up = "SEARCH reagents USING INTEGER PRIMARY KEY" in pages[0]
+        walked = "SCAN reagents USING INDEX ix_reagents_updated" in pages[0]
+        assert looked_up != walked, pages[0]
+        return [item["id"] for item in response.get_json()["items"]], (
+            "looked up" if looked_up else "walked"
+        )
 
-    assert first_page(1) == [made[-1][1]]
     # Limit 1 reads four candidates, of four seconds: the first three hold a page.
-    assert len(pages) == 1 and "json_each" in pages[0]
+    assert first_page(1) == ([made[-1][1]], "looked up")
     crowded = START + timedelta(seconds=30)
     made += [made_at(crowded + timedelta(microseconds=n)) for n in (7, 3, 9, 1, 5)]
-    assert first_page(1) == [made[-3][1]]  # the crowded second's latest instant
     # All four read are of one second: the walk over it fills the page.
-    assert len(pages) == 1 and "+reagents.rowid IN" in pages[0] and "json_each" not in pages[0]
+    assert first_page(1) == ([made[-3][1]], "walked")  # the crowded second's latest
+    packed = START - timedelta(seconds=10)
+    made += [made_at(packed + timedelta(microseconds=n)) for n in (4, 8, 2, 6, 0)]
+    assert first_page(1, "updated_at") == ([made[-1][1]], "walked")  # oldest first, likewise
     # Fewer candidates than a window reads: all are looked up.
-    assert len(first_page(20)) == len(made)
-    assert len(pages) == 1 and "json_each" in pages[0]
+    newest = [i for _, i in sorted(made, reverse=True)]
+    assert first_page(20) == (newest, "looked up")
     for limit in (1, 2, 3, 20):
         assert every_page(limit) == [i for _, i in sorted(made, reverse=True)], limit
         assert every_page(limit, "updated_at") == [i for _, i in sorted(made)], limit
