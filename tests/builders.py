@@ -34,6 +34,18 @@ def post(client, path: str, body: dict, headers: dict, status: int = 201) -> dic
     return response.get_json()
 
 
+def every_id(client, path: str, headers: dict, **query) -> list[str]:
+    """Every id of a list, page after page by cursor."""
+    ids, cursor = [], None
+    while True:
+        response = client.get(path, query_string={**query, "cursor": cursor or ""}, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        ids += [item["id"] for item in body["items"]]
+        if not (cursor := body["next_cursor"]):
+            return ids
+
+
 def partnership(minsk_id: str, chongqing_id: str, **overrides) -> dict:
     return {
         "minsk_institution_id": minsk_id,

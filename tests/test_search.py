@@ -13,7 +13,7 @@ from registry.institutions.api import institutions
 from registry.reagents.api import reagents
 from registry.records.lifecycle import save_record
 from registry.search.text import record_matches
-from tests.builders import chongqing_institution, institution, post, reagent
+from tests.builders import chongqing_institution, every_id, institution, post, reagent
 from tests.test_migrations import empty_url  # noqa: F401 (a fixture: an empty database)
 
 REAGENTS = "/api/v1/reagents"
@@ -202,17 +202,6 @@ def test_search_combines_with_filters_and_paging(client, keys, world):
     assert facets == {"category": {"pcr": 2}}
 
 
-def pages(client, keys, **query) -> list[str]:
-    """Every id of a list, page after page by cursor."""
-    ids, cursor = [], None
-    while True:
-        page = {**query, **({"cursor": cursor} if cursor else {})}
-        body = client.get(REAGENTS, query_string=page, headers=keys["procurement"]).get_json()
-        ids += [item["id"] for item in body["items"]]
-        if not (cursor := body["next_cursor"]):
-            return ids
-
-
 def test_pages_sorted_by_update_come_in_order_across_seconds(client, keys, monkeypatch):
     """SQLite reads the newest (or oldest) candidates first and keeps to their seconds; a page
     the window cannot fill (a filter rejects its candidates) is read without it."""
@@ -236,9 +225,9 @@ def test_pages_sorted_by_update_come_in_order_across_seconds(client, keys, monke
             query = {"q": "гепатита", "limit": limit}
             if category:
                 query["category"] = category
-            newest = pages(client, keys, **query)
+            newest = every_id(client, REAGENTS, keys["procurement"], **query)
             assert newest == [i for _, i in reversed(chosen)], (category, limit)
-            oldest = pages(client, keys, **query, sort="updated_at")
+            oldest = every_id(client, REAGENTS, keys["procurement"], **query, sort="updated_at")
             assert oldest == [i for _, i in chosen], (category, limit)
 
 

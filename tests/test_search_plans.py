@@ -11,8 +11,9 @@ from registry.reagents.model import Reagent
 from registry.records import driver
 from registry.search import index
 from registry.search.index import indexed_search
-from tests.builders import chongqing_institution, post, reagent
+from tests.builders import chongqing_institution, every_id, post, reagent
 
+REAGENTS = "/api/v1/reagents"
 START = datetime(2026, 3, 1, 12, 0, 0)
 HEPATITIS = "Набор для выявления гепатита C"
 
@@ -30,7 +31,7 @@ def listed(app, client, keys, monkeypatch):
     def make(moment: datetime, name: str = HEPATITIS) -> str:
         monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda: moment)
         body = reagent(supplier, names={"ru": name})
-        return post(client, "/api/v1/reagents", body, keys["clerk"])["id"]
+        return post(client, REAGENTS, body, keys["clerk"])["id"]
 
     return make
 
@@ -77,21 +78,11 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
 
     monkeypatch.setattr(driver, "driver_rows", seen)
 
-    def every_page(limit: int, sort: str = "-updated_at") -> list[str]:
-        ids, cursor = [], None
-        while True:
-            query = {"q": "гепатита", "limit": limit, "sort": sort, "cursor": cursor or ""}
-            response = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"])
-            assert response.status_code == 200
-            ids += [item["id"] for item in response.get_json()["items"]]
-            if not (cursor := response.get_json()["next_cursor"]):
-                return ids
-
     def first_page(limit: int, sort: str = "-updated_at") -> tuple[list[str], str]:
         """The first page's ids, and how its one statement met the window's candidates."""
         pages.clear()
         query = {"q": "гепатита", "limit": limit, "sort": sort}
-        response = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"])
+        response = client.get(REAGENTS, query_string=query, headers=keys["clerk"])
         assert len(pages) == 1  # the window filled the page: nothing ran again
         looked_up = "SEARCH reagents USING INTEGER PRIMARY KEY" in pages[0]
         walked = "SCAN reagents USING INDEX ix_reagents_updated" in pages[0]
@@ -113,8 +104,10 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
     newest = [i for _, i in sorted(made, reverse=True)]
     assert first_page(20) == (newest, "looked up")
     for limit in (1, 2, 3, 20):
-        assert every_page(limit) == [i for _, i in sorted(made, reverse=True)], limit
-        assert every_page(limit, "updated_at") == [i for _, i in sorted(made)], limit
+        query = {"q": "гепатита", "limit": limit}
+        assert every_id(client, REAGENTS, keys["clerk"], **query) == newest, limit
+        oldest = every_id(client, REAGENTS, keys["clerk"], **query, sort="updated_at")
+        assert oldest == [i for _, i in sorted(made)], limit
 
 
 def test_a_window_and_its_page_are_read_in_one_snapshot(app, client, keys, listed, monkeypatch):
@@ -144,10 +137,10 @@ def test_a_window_and_its_page_are_read_in_one_snapshot(app, client, keys, liste
 
     monkeypatch.setattr(index, "driver_rows", meanwhile)
     query = {"q": "гепатита", "limit": 2}
-    page = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"]).get_json()
+    page = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
     assert [item["id"] for item in page["items"]] == [a, b]  # as before the writer's changes
     monkeypatch.setattr(index, "driver_rows", read)
-    page = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"]).get_json()
+    page = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
     assert [item["id"] for item in page["items"]] == [c, d]  # as after them
 
 
@@ -164,5 +157,5 @@ def test_a_window_looks_up_no_candidate_of_a_second_it_did_not_read_whole(client
     for n in (8, 9):
         listed(START + timedelta(seconds=n), decoy)
     query = {"q": "гепатита", "limit": 1}
-    page = client.get("/api/v1/reagents", query_string=query, headers=keys["clerk"]).get_json()
+    page = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
     assert [item["id"] for item in page["items"]] == [latest]
