@@ -180,11 +180,11 @@ def _rarest(word: str, rare: dict[str, int]) -> list[str]:
 
 
 class window_candidates(ColumnElement):  # noqa: N801 (a SQL condition, named as one)
-    """rowid IN (a search window's candidates), written two ways. As it stands: `+rowid IN
-    (the index's query within the window's keys)`, so that SQLite walks the sort order's index
-    and tests membership. Compiled with `drive_window=True`: `rowid IN (the rowids that
-    page_rows read, as a JSON array)`, looked up one by one, and the index is not read again
-    (`page_rows` chooses, by how many candidates the window holds)."""
+    """rowid IN (a search window's candidates), written two ways. As it stands: `walked`,
+    `+rowid IN (the index's query within the window's keys)`, so that SQLite walks the sort
+    order's index and tests membership. Compiled with `drive_window=True`: `driven`, `rowid
+    IN (the rowids that page_rows read, as a JSON array)`, looked up one by one, and the index
+    is not read again (`page_rows` chooses, by how many candidates the window holds)."""
 
     type = NullType()  # as written: a Boolean would be compared with 1 on SQLite
     inherit_cache = True
@@ -193,17 +193,21 @@ class window_candidates(ColumnElement):  # noqa: N801 (a SQL condition, named as
         ("driven", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, table: str, query) -> None:
-        self.walked = literal_column(f"+{table}.rowid").in_(query)
-        read = text("SELECT value FROM json_each(:window_rowids)").bindparams(
-            bindparam("window_rowids", "[]")
-        )
-        self.driven = literal_column(f"{table}.rowid").in_(read.columns(column("value")))
+    def __init__(self, walked: ColumnElement, driven: ColumnElement) -> None:
+        self.walked, self.driven = walked, driven
 
 
 @compiles(window_candidates)
 def _window_candidates(element, compiler, *, drive_window: bool = False, **kw) -> str:
     return compiler.process(element.driven if drive_window else element.walked, **kw)
+
+
+# The rowids page_rows read from a window's index, as a JSON array.
+_WINDOW_ROWIDS = (
+    text("SELECT value FROM json_each(:window_rowids)")
+    .bindparams(bindparam("window_rowids", "[]"))
+    .columns(column("value"))
+)
 
 
 def _rowids(table: str, index: str, tokens: list[str], *, drive: bool | None):
@@ -227,9 +231,15 @@ def _rowids(table: str, index: str, tokens: list[str], *, drive: bool | None):
         )
         .columns(column("rowid"))
     )
+
+    def rowid_in(rows, *, looked_up: bool):
+        return literal_column(f"{'' if looked_up else '+'}{table}.rowid").in_(rows)
+
     if drive is None:
-        return window_candidates(table, query)
-    return literal_column(f"{'' if drive else '+'}{table}.rowid").in_(query)
+        return window_candidates(
+            rowid_in(query, looked_up=False), rowid_in(_WINDOW_ROWIDS, looked_up=True)
+        )
+    return rowid_in(query, looked_up=drive)
 
 
 def _narrowing_trigrams(table: str, long: list[str]) -> list[str]:
