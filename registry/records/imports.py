@@ -20,6 +20,7 @@ from registry.records.declaration import Resource
 from registry.records.idempotency import idempotent, request_stream
 from registry.records.import_plan import ACTIONS, ImportPlan
 from registry.records.listing import parse_args
+from registry.records.pg_bulk import gin_merged_alongside
 from registry.records.sqlite_bulk import indexed_in_bulk, last_rowid, roomy_page_cache
 from registry.records.views import transaction
 
@@ -98,6 +99,7 @@ def _plan_and_write(importer: ImportPlan, rows: Iterable[Row], *, dry_run: bool)
     with (
         objects_held() as held,
         indexed_in_bulk(resource.model.__tablename__) as catch_up,
+        gin_merged_alongside(resource.model.__tablename__),
         ChunkWriter(resource, catch_up) as writer,
     ):
         for chunk in batches(rows, CHUNK):
