@@ -28,9 +28,9 @@ def listed(app, client, keys, monkeypatch):
     monkeypatch.setattr(index, "DRIVE", -1)  # many candidates: a window is read
     supplier = post(client, "/api/v1/institutions", chongqing_institution(), keys["clerk"])["id"]
 
-    def make(moment: datetime, name: str = HEPATITIS) -> str:
+    def make(moment: datetime, name: str = HEPATITIS, **fields) -> str:
         monkeypatch.setattr("registry.records.lifecycle.utcnow", lambda: moment)
-        body = reagent(supplier, names={"ru": name})
+        body = reagent(supplier, names={"ru": name}, **fields)
         return post(client, REAGENTS, body, keys["clerk"])["id"]
 
     return make
@@ -54,6 +54,28 @@ def test_one_common_long_word_walks_the_sort_order(app, monkeypatch):
         assert "strpos" not in sql("креатинина", "набор")
 
 
+def page_plans(monkeypatch) -> list[str]:
+    """How each page statement of the requests to come met a window's candidates, as SQLite
+    plans it: "looked up" (rowid by rowid) or "walked" (the sort order's index)."""
+    pages = []
+    read = driver.driver_rows
+
+    def seen(connection, statement, params):
+        if "ORDER BY reagents.updated_at" in statement:
+            plan = connection.connection.driver_connection.execute(
+                f"EXPLAIN QUERY PLAN {statement}", params
+            )
+            steps = " ".join(str(step[-1]) for step in plan)
+            looked_up = "SEARCH reagents USING INTEGER PRIMARY KEY" in steps
+            walked = "reagents USING INDEX ix_reagents_updated" in steps  # from a cursor too
+            assert looked_up != walked, steps
+            pages.append("looked up" if looked_up else "walked")
+        return read(connection, statement, params)
+
+    monkeypatch.setattr(driver, "driver_rows", seen)
+    return pages
+
+
 def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
     client, keys, listed, monkeypatch
 ):
@@ -65,18 +87,7 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
         return moment, listed(moment)
 
     made = [made_at(START + timedelta(seconds=n)) for n in range(8)]
-    pages = []
-    read = driver.driver_rows
-
-    def seen(connection, statement, params):
-        if "ORDER BY reagents.updated_at" in statement:
-            plan = connection.connection.driver_connection.execute(
-                f"EXPLAIN QUERY PLAN {statement}", params
-            )
-            pages.append(" ".join(str(step[-1]) for step in plan))
-        return read(connection, statement, params)
-
-    monkeypatch.setattr(driver, "driver_rows", seen)
+    pages = page_plans(monkeypatch)
 
     def first_page(limit: int, sort: str = "-updated_at") -> tuple[list[str], str]:
         """The first page's ids, and how its one statement met the window's candidates."""
@@ -84,14 +95,9 @@ def test_a_window_of_whole_seconds_is_looked_up_and_a_crowded_second_walked(
         query = {"q": "гепатита", "limit": limit, "sort": sort}
         response = client.get(REAGENTS, query_string=query, headers=keys["clerk"])
         assert len(pages) == 1  # the window filled the page: nothing ran again
-        looked_up = "SEARCH reagents USING INTEGER PRIMARY KEY" in pages[0]
-        walked = "SCAN reagents USING INDEX ix_reagents_updated" in pages[0]
-        assert looked_up != walked, pages[0]
-        return [item["id"] for item in response.get_json()["items"]], (
-            "looked up" if looked_up else "walked"
-        )
+        return [item["id"] for item in response.get_json()["items"]], pages[0]
 
-    # Limit 1 reads four candidates, of four seconds: the first three hold a page.
+    # Limit 1 (two rows wanted) reads three candidates: the first two seconds hold a page.
     assert first_page(1) == ([made[-1][1]], "looked up")
     crowded = START + timedelta(seconds=30)
     made += [made_at(crowded + timedelta(microseconds=n)) for n in (7, 3, 9, 1, 5)]
@@ -159,3 +165,28 @@ def test_a_window_looks_up_no_candidate_of_a_second_it_did_not_read_whole(client
     query = {"q": "гепатита", "limit": 1}
     page = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
     assert [item["id"] for item in page["items"]] == [latest]
+
+
+def test_a_window_that_filters_thin_out_is_read_again_sized_by_the_share_that_passed(
+    client, keys, listed, monkeypatch
+):
+    """SQLite: when a filter passes a third of the first window's candidates, a second
+    window of about three times as many fills the page; the search does not run whole."""
+    made = [
+        (n, listed(START + timedelta(seconds=n), availability=("in_stock" if n % 3 else None)))
+        for n in range(60)
+    ]
+    in_stock = [i for n, i in sorted(made, reverse=True) if n % 3]
+    pages = page_plans(monkeypatch)
+    query = {"q": "гепатита", "availability": "in_stock", "limit": 9}
+    page = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
+    assert [item["id"] for item in page["items"]] == in_stock[:9]
+    # Ten rows wanted: 13 candidates read, the 12 of whole seconds looked up, 8 passed; then
+    # 12.5 / (8 / 12) = 19 read, and the 12 of their 18 that pass fill the page.
+    assert pages == ["looked up", "looked up"]
+    assert every_id(client, REAGENTS, keys["clerk"], **query) == in_stock
+    # Nothing of the first window passes: no share to size a second one by; it runs whole.
+    pages.clear()
+    query["availability"] = "on_order"
+    assert client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()["items"] == []
+    assert pages == ["looked up", "walked"]
