@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.reagents.model import Reagent
-from registry.records import driver
+from registry.records import driver, listing
 from registry.search import index
 from registry.search.index import indexed_search
 from tests.builders import chongqing_institution, every_id, post, reagent
@@ -190,3 +190,17 @@ def test_a_window_that_filters_thin_out_is_read_again_sized_by_the_share_that_pa
     query["availability"] = "on_order"
     assert client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()["items"] == []
     assert pages == ["looked up", "walked"]
+
+
+def test_a_page_has_one_cursor_whichever_road_it_took(client, keys, listed, monkeypatch):
+    """The window's page statement (its candidates looked up) and the whole search read the
+    sort keys that a cursor carries alike."""
+    for n in range(6):
+        listed(START + timedelta(seconds=n))
+    query = {"q": "гепатита", "limit": 2}
+    pages = page_plans(monkeypatch)
+    through_window = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
+    monkeypatch.setattr(listing, "page_rows", lambda *_, **__: None)  # no window: run whole
+    whole = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
+    assert pages == ["looked up", "walked"]
+    assert through_window == whole
