@@ -291,10 +291,10 @@ def test_a_second_connection_merges_the_gin_pending_lists_while_an_import_writes
 
     merged_while_writing = []
     insert_rows = bulk.insert_rows
+    deadline = time.monotonic() + 10
 
     def then_wait_for_a_merge(connection, table, rows):
         insert_rows(connection, table, rows)
-        deadline = time.monotonic() + 10
         while postgresql and not watched[0].pages and time.monotonic() < deadline:
             time.sleep(0.01)
         merged_while_writing.append(watched[0].pages)

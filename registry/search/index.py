@@ -79,7 +79,7 @@ KEY_EPOCH = 946_684_800  # 2000-01-01T00:00:00Z in Unix seconds
 ROWID_BITS = 32
 ROWID_MASK = (1 << ROWID_BITS) - 1
 EVERY_KEY = (-(2**63), 2**63 - 1)
-WINDOW_SHARE = 1.25  # a window reads this many candidates a wanted row, or as many as passed
+WINDOW_SHARE = 1.25  # a first window reads this many candidates a wanted row (page_rows)
 WINDOW_MOST = 8  # a second window reads at most this many pages' worth
 
 
