@@ -83,13 +83,17 @@ class DriverSelect:
         )
         self.order = compiled.positiontup  # None for drivers that take named parameters
         self.types = [column.type for column in stmt.selected_columns]
-        self.readers: list | None = None
+        # How values are read, from the first run's cursor; shared with the variants, whose
+        # columns are these: rows that a variant made read alike through the statement.
+        self.reading: dict[str, list] = {}
 
     def compiled_with(self, **compile_kwargs) -> "DriverSelect":
         """The same statement compiled with these keyword arguments, made once."""
         key = tuple(sorted(compile_kwargs.items()))
         if key not in self.variants:
-            self.variants[key] = DriverSelect(self.stmt, self.dialect, **compile_kwargs)
+            variant = DriverSelect(self.stmt, self.dialect, **compile_kwargs)
+            variant.reading = self.reading
+            self.variants[key] = variant
         return self.variants[key]
 
     def _bound(self, params: dict) -> dict:
@@ -106,13 +110,13 @@ class DriverSelect:
         if self.order is not None:
             values = [values[name] for name in self.order]
         rows, described = driver_rows(connection, self.sql, values)
-        if self.readers is None and described is not None:
-            self.readers = result_readers(self.types, self.dialect, described)
+        if "readers" not in self.reading and described is not None:
+            self.reading["readers"] = result_readers(self.types, self.dialect, described)
         return rows
 
     def values(self, rows: list[tuple], start: int = 0, stop: int | None = None) -> list[tuple]:
         """Columns `start` to `stop` of each row as SQLAlchemy would read them."""
-        readers = self.readers[start:stop] if self.direct and self.readers else ()
+        readers = self.reading.get("readers", [])[start:stop] if self.direct else ()
         if not any(readers):
             return [tuple(row[start:stop]) for row in rows]
         return [

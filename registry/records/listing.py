@@ -294,27 +294,27 @@ def _keyset_page(
     after = _decode_cursor(args["cursor"], args, cols) if args.get("cursor") else None
     connection = db.session.connection()
     query, params = _page_statement(resource, args, limit, after, connection.dialect)
-    rows, ran = None, query  # ran: the statement whose rows these are reads their values
+    rows = None
     window = query.stmt.get_execution_options().get("search_window")
     if window is not None and args["sort"].lstrip("-") == "updated_at":
 
         def run(values: dict, drive: bool) -> list:  # see window_candidates
-            nonlocal ran
-            ran = query.compiled_with(drive_window=True) if drive else query
-            return ran.rows(connection, values)
+            return (query.compiled_with(drive_window=True) if drive else query).rows(
+                connection, values
+            )
 
         since = after[0] if after else None
         rows = page_rows(
             connection, window, run, params, descending=descending, after=since, wanted=limit + 1
         )
     if rows is None:
-        rows, ran = query.rows(connection, params), query
+        rows = query.rows(connection, params)
     computed = resource.computed_sql() if resource.computed_sql else {}
     more = len(rows) > limit
     rows = rows[:limit]
     keys_at = 2 + len(computed)
-    cursor = _encode_cursor(args, list(ran.values(rows[-1:], keys_at)[0])) if more else None
-    computed_values = ran.values(rows, 2, keys_at)
+    cursor = _encode_cursor(args, list(query.values(rows[-1:], keys_at)[0])) if more else None
+    computed_values = query.values(rows, 2, keys_at)
     records = [(row[0], values) for row, values in zip(rows, computed_values, strict=True)]
     return tuple(computed), records, cursor
 
