@@ -45,16 +45,18 @@ class _Merger(threading.Thread):
         try:
             with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
                 indexes = c.execute(_GIN_INDEXES, {"table": self.table}).scalars().all()
+                if not indexes:
+                    return
 
                 def merge() -> None:
                     self.merged.pages += sum(
                         c.execute(_MERGE, {"index": i}).scalar() for i in indexes
                     )
 
-                while indexes and not self.done.is_set():
+                while not self.done.is_set():
                     merge()
                     self.done.wait(MERGE_EVERY_SECONDS)
-                if indexes and self.last_pass:
+                if self.last_pass:
                     merge()
         except Exception:  # the write goes on without help: its backend merges, as ever
             log.warning(
