@@ -48,12 +48,13 @@ def settle(seconds: int = 120) -> float:
     return os.getloadavg()[0]
 
 
-def table(results: list[Result], kind: str, rows: int, about: str, load: float) -> str:
+def table(results: list[Result], kind: str, rows: int, about: str, load: float, warmup: int) -> str:
     healthz = results[0].rps
     lines = [
         f"## {kind}, {rows:,} listings, {date.today().isoformat()}",
         "",
-        f"Machine: {about}. Load: wrk, 16 connections; server: gunicorn as `make run` starts it.",
+        f"Machine: {about}. Load: wrk, 16 connections, after {warmup} s of the same load that are"
+        " not counted; server: gunicorn as `make run` starts it.",
         f"1-minute load average before the run: {load:.2f} (other work on the machine skews the"
         " figures; ratios to (a) of the same run less so).",
         "",
