@@ -35,15 +35,20 @@ def wrk(name: str, url: str, key: str, seconds: int, connections: int) -> Result
         url,
     ]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
-    out = done.stdout
+    return read_report(name, done.stdout + done.stderr)
+
+
+def read_report(name: str, out: str) -> Result:
+    """A scenario's figures from what `wrk --latency` printed."""
     # wrk pads a figure in seconds to the width of the others: "     99%    1.57s ".
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
-    if set(percentiles) != {"50", "99"} or "Requests/sec:" not in out:
-        raise SystemExit(f"wrk's report for {name} has no p50, p99 or rate:\n{out}{done.stderr}")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if set(percentiles) != {"50", "99"} or rate is None:
+        raise SystemExit(f"wrk's report for {name} has no p50, p99 or rate:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Result(
         name=name,
-        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        rps=float(rate.group(1)),
         p50=_ms(percentiles["50"]),
         p99=_ms(percentiles["99"]),
         errors=int(errors.group(1)) if errors else 0,

@@ -1,0 +1,43 @@
+"""make bench reads wrk's report as wrk prints it (the benchmark itself is not run here)."""
+
+import pytest
+
+from bench.wrk import read_report
+
+# wrk pads a figure in seconds with a space, to the width of "ms" and "us".
+REPORT = "\n".join(
+    [
+        "Running 2s test @ http://127.0.0.1:40543/api/v1/reagents?limit=50&q=x",
+        "  2 threads and 16 connections",
+        "  Thread Stats   Avg      Stdev     Max   +/- Stdev",
+        "    Latency   441.99ms  516.02ms   1.58s    77.67%",
+        "    Req/Sec   112.30     57.05   161.00     80.00%",
+        "  Latency Distribution",
+        "     50%   72.55ms",
+        "     75%  801.98ms",
+        "     90%    1.31s ",
+        "     99%    1.57s ",
+        "  135 requests in 2.01s, 4.90MB read",
+        "  Non-2xx or 3xx responses: 3",
+        "Requests/sec:     67.05",
+        "Transfer/sec:      2.44MB",
+        "",
+    ]
+)
+
+
+def test_latencies_in_seconds_which_wrk_pads_are_read():
+    result = read_report("(d)", REPORT)
+    assert (result.rps, result.p50, result.p99, result.errors) == (67.05, 72.55, 1570.0, 3)
+
+
+def test_latencies_in_microseconds_and_no_errors():
+    report = REPORT.replace("72.55ms", "950.00us").replace("  Non-2xx or 3xx responses: 3\n", "")
+    result = read_report("(a)", report)
+    assert (result.p50, result.errors) == (pytest.approx(0.95), 0)
+
+
+def test_a_report_without_its_percentiles_stops_the_bench_with_what_wrk_printed():
+    cut = REPORT.split("  Latency Distribution")[0] + "Requests/sec:     67.05\n"
+    with pytest.raises(SystemExit, match=r"(?s)no p50, p99 or rate:\n.*Thread Stats"):
+        read_report("(d)", cut)
