@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from statistics import median
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -48,27 +49,48 @@ def settle(seconds: int = 120) -> float:
     return os.getloadavg()[0]
 
 
-def table(results: list[Result], kind: str, rows: int, about: str, load: float, warmup: int) -> str:
-    healthz = results[0].rps
+def _spread(values: list[float], text) -> str:
+    return f"{text(min(values))}–{text(max(values))}" if len(values) > 1 else ""
+
+
+def table(
+    rounds: list[list[Result]],
+    export: Result,
+    kind: str,
+    rows: int,
+    about: str,
+    load: float,
+    warmup: int,
+) -> str:
+    """The run's table: each scenario's median over the rounds, and the spread of its ratio
+    and p99. A round runs every scenario once, (a) first; its ratios are to its own (a), so a
+    machine that slows down or speeds up between rounds moves them less."""
     lines = [
         f"## {kind}, {rows:,} listings, {date.today().isoformat()}",
         "",
         f"Machine: {about}. Load: wrk, 16 connections, after {warmup} s of the same load that are"
         " not counted; server: gunicorn as `make run` starts it.",
+        f"Figures are medians of {len(rounds)} rounds, each running every scenario once (ranges:"
+        " lowest–highest); ratios are to (a) of the same round.",
         f"1-minute load average before the run: {load:.2f} (other work on the machine skews the"
-        " figures; ratios to (a) of the same run less so).",
+        " figures; ratios to (a) of the same round less so).",
         "",
-        "| scenario | req/s | ratio to (a) | p50 ms | p99 ms | errors | notes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| scenario | req/s | ratio to (a) | ratio range | p50 ms | p99 ms | p99 range | errors "
+        "| notes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for r in results:
-        if r.p50 is None:
-            lines.append(f"| {r.name} | {r.rps:,.0f} rows/s | | | | | {r.note} |")
-            continue
+    healthz = [scenarios[0].rps for scenarios in rounds]
+    for runs in zip(*rounds, strict=True):
+        ratios = [run.rps / base for run, base in zip(runs, healthz, strict=True)]
+        p99s = [run.p99 for run in runs]
+        note = next((run.note for run in runs if run.note), "")
         lines.append(
-            f"| {r.name} | {r.rps:,.0f} | {r.rps / healthz:.0%} | {r.p50:.1f} | {r.p99:.1f} "
-            f"| {r.errors} | {r.note} |"
+            f"| {runs[0].name} | {median(run.rps for run in runs):,.0f} "
+            f"| {median(ratios):.0%} | {_spread(ratios, '{:.0%}'.format)} "
+            f"| {median(run.p50 for run in runs):.1f} | {median(p99s):.1f} "
+            f"| {_spread(p99s, '{:.1f}'.format)} | {sum(run.errors for run in runs)} | {note} |"
         )
+    lines.append(f"| {export.name} | {export.rps:,.0f} rows/s | | | | | | | {export.note} |")
     return "\n".join(lines) + "\n"
 
 

@@ -2,7 +2,8 @@
 
 Environment: BENCH_ROWS (default 1,000,000), BENCH_DATABASES (default "sqlite postgresql"),
 BENCH_SECONDS per scenario (default 10), after BENCH_WARMUP_SECONDS of the same load that are
-not counted (default 2), WORKERS and TIMEOUT (as the Makefile: 4, 600),
+not counted (default 2), BENCH_ROUNDS (default 3: every scenario is run once a round, and the
+table gives medians), WORKERS and TIMEOUT (as the Makefile: 4, 600),
 REGISTRY_BENCH_POSTGRES_URL (a server where the database ``registry_bench`` may be made).
 """
 
@@ -132,7 +133,10 @@ def describe(target: str, key: str, rows: int) -> str:
     return f"{len(page['items'])} items of {matching:,} matching ({matching / rows:.1%})"
 
 
-def bench_database(url: str, kind: str, rows: int, seconds: int, warmup: int) -> list[Result]:
+def bench_database(
+    url: str, kind: str, rows: int, seconds: int, warmup: int, rounds: int
+) -> tuple[list[list[Result]], Result]:
+    """Every scenario once a round, `rounds` times, then a full CSV export."""
     key = flask_command(
         url, "keys", "create", "--name", f"bench-{date.today()}", "--role", "procurement"
     )
@@ -141,21 +145,25 @@ def bench_database(url: str, kind: str, rows: int, seconds: int, warmup: int) ->
     server = start_server(url, port, ROOT / "bench" / "data" / f"gunicorn-{kind}.log")
     try:
         cursor = cursor_of_page(base, key, 200)
-        results = []
-        for name, target in scenarios(base, cursor):
-            # Each worker's first requests of a scenario read cold pages and measure its words'
-            # statistics: (d)'s first four took 0.9 s each on 2026-11-29, and the requests
-            # queued behind them made its p99 846 ms (p50 49). Run, but not counted.
-            if warmup:
-                wrk(name, target, key, warmup, CONCURRENCY)
-            result = wrk(name, target, key, seconds, CONCURRENCY)
-            if "/api/" in target:
-                result.note = describe(target, key, rows)
-            results.append(result)
-            print(f"  {result.line()}", file=sys.stderr)
-        results.append(export_run(server.pid, f"{base}/api/v1/reagents?format=csv", key))
-        print(f"  {results[-1].line()}", file=sys.stderr)
-        return results
+        every_round = []
+        for number in range(1, rounds + 1):
+            print(f"  round {number} of {rounds}", file=sys.stderr)
+            results = []
+            for name, target in scenarios(base, cursor):
+                # Each worker's first requests of a scenario read cold pages and measure its
+                # words' statistics: (d)'s first four took 0.9 s each on 2026-11-29, and the
+                # requests queued behind them made its p99 846 ms (p50 49). Run, not counted.
+                if warmup:
+                    wrk(name, target, key, warmup, CONCURRENCY)
+                result = wrk(name, target, key, seconds, CONCURRENCY)
+                if "/api/" in target and number == 1:
+                    result.note = describe(target, key, rows)
+                results.append(result)
+                print(f"    {result.line()}", file=sys.stderr)
+            every_round.append(results)
+        export = export_run(server.pid, f"{base}/api/v1/reagents?format=csv", key)
+        print(f"  {export.line()}", file=sys.stderr)
+        return every_round, export
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -167,14 +175,15 @@ def main() -> None:
     rows = int(os.environ.get("BENCH_ROWS", 1_000_000))
     seconds = int(os.environ.get("BENCH_SECONDS", 10))
     warmup = int(os.environ.get("BENCH_WARMUP_SECONDS", 2))
+    rounds = int(os.environ.get("BENCH_ROUNDS", 3))
     kinds = os.environ.get("BENCH_DATABASES", "sqlite postgresql").split()
     about = machine()
     for kind in kinds:
         print(f"{kind}: {rows:,} listings", file=sys.stderr)
         url = ensure(kind, rows)
         load = settle()
-        results = bench_database(url, kind, rows, seconds, warmup)
-        text = table(results, kind, rows, about, load, warmup)
+        every_round, export = bench_database(url, kind, rows, seconds, warmup, rounds)
+        text = table(every_round, export, kind, rows, about, load, warmup)
         print(text)
         print(f"written to {write_result(text, kind)}")
 

@@ -1,7 +1,9 @@
-"""make bench reads wrk's report as wrk prints it (the benchmark itself is not run here)."""
+"""make bench reads wrk's report as wrk prints it, and tables its rounds (the benchmark itself
+is not run here)."""
 
 import pytest
 
+from bench.report import Result, table
 from bench.wrk import read_report
 
 # wrk pads a figure in seconds with a space, to the width of "ms" and "us".
@@ -41,3 +43,28 @@ def test_a_report_without_its_percentiles_stops_the_bench_with_what_wrk_printed(
     cut = REPORT.split("  Latency Distribution")[0] + "Requests/sec:     67.05\n"
     with pytest.raises(SystemExit, match=r"(?s)no p50, p99 or rate:\n.*Thread Stats"):
         read_report("(d)", cut)
+
+
+def _round(healthz: float, listing: float, p99: float) -> list[Result]:
+    return [
+        Result("(a) /healthz", healthz, p50=1.0, p99=2.0),
+        Result("(b) category", listing, p50=10.0, p99=p99, errors=1),
+    ]
+
+
+def test_a_scenarios_ratio_is_the_median_of_its_rounds_each_to_its_own_healthz():
+    # The machine slowed down in the second round: every figure halved, the ratios held.
+    rounds = [_round(1000, 450, 40.0), _round(500, 225, 80.0), _round(900, 270, 60.0)]
+    rounds[0][1].note = "50 items"
+    export = Result("CSV export", 30000, note="peak 150 MB")
+    text = table(rounds, export, "sqlite", 1000, "a machine", 0.1, 2)
+    assert "medians of 3 rounds" in text
+    assert "| (a) /healthz | 900 | 100% | 100%–100% | 1.0 | 2.0 | 2.0–2.0 | 0 |  |" in text
+    # Ratios 45%, 45% and 30%: the median is 45%, where the medians' ratio (270/900) is 30%.
+    assert "| (b) category | 270 | 45% | 30%–45% | 10.0 | 60.0 | 40.0–80.0 | 3 | 50 items |" in text
+    assert "| CSV export | 30,000 rows/s | | | | | | | peak 150 MB |" in text
+
+
+def test_one_round_gives_no_ranges():
+    text = table([_round(1000, 450, 40.0)], Result("CSV export", 1.0), "sqlite", 10, "m", 0, 2)
+    assert "| (b) category | 450 | 45% |  | 10.0 | 40.0 |  | 1 |  |" in text
