@@ -28,10 +28,13 @@ def found(client, keys, path: str, q: str, **query) -> set[str]:
     return {item["id"] for item in response.get_json()["items"]}
 
 
-@pytest.fixture(params=["look up", "walk", "common words"], autouse=True)
+@pytest.fixture(params=["look up", "look up a window", "walk", "common words"], autouse=True)
 def plan(request, monkeypatch) -> None:
-    """Every way a search runs: candidates looked up one by one, the sort order walked with
-    the index's candidates, or (words too common for the index to narrow) with LIKE alone."""
+    """Every way a search runs: candidates looked up one by one (sorted by update, through a
+    window of them on SQLite), the sort order walked with the index's candidates, or (words
+    too common for the index to narrow) with LIKE alone."""
+    if request.param == "look up a window":
+        monkeypatch.setattr("registry.search.index.WINDOW_FROM", 0)
     if request.param == "walk":
         monkeypatch.setattr("registry.search.index.DRIVE", -1)
     if request.param == "common words":

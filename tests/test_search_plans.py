@@ -204,3 +204,53 @@ def test_a_page_has_one_cursor_whichever_road_it_took(client, keys, listed, monk
     whole = client.get(REAGENTS, query_string=query, headers=keys["clerk"]).get_json()
     assert pages == ["looked up", "walked"]
     assert through_window == whole
+
+
+def test_few_candidates_sorted_by_update_are_read_through_a_window_too(
+    client, keys, listed, monkeypatch
+):
+    """SQLite: candidates few enough to look up one by one, but more than WINDOW_FROM: sorted
+    by update, a page looks up only a window's worth of the newest; a crowded second's are
+    looked up within the window, not walked. Sorted otherwise, every candidate is looked up."""
+    monkeypatch.setattr(index, "DRIVE", 2000)  # few: `listed` made them many
+    monkeypatch.setattr(index, "WINDOW_FROM", 4)
+    made = [(START + timedelta(seconds=n), listed(START + timedelta(seconds=n))) for n in range(8)]
+    statements = []
+    read = driver.driver_rows
+
+    def seen(connection, statement, params):
+        if "FROM reagents " in statement and "ORDER BY" in statement:
+            statements.append(statement)
+        return read(connection, statement, params)
+
+    monkeypatch.setattr(driver, "driver_rows", seen)
+    pages = page_plans(monkeypatch)
+
+    def first_page(limit: int, sort: str = "-updated_at") -> list[str]:
+        statements.clear()
+        pages.clear()
+        query = {"q": "гепатита", "limit": limit, "sort": sort}
+        response = client.get(REAGENTS, query_string=query, headers=keys["clerk"])
+        return [item["id"] for item in response.get_json()["items"]]
+
+    newest = [i for _, i in sorted(made, reverse=True)]
+    assert first_page(1) == newest[:1]
+    # One statement: the three candidates read (two rows wanted), looked up as read.
+    assert len(statements) == 1 and "json_each" in statements[0] and pages == ["looked up"]
+    crowded = START + timedelta(seconds=30)
+    made += [
+        (crowded + timedelta(microseconds=n), listed(crowded + timedelta(microseconds=n)))
+        for n in (7, 3, 9, 1, 5)
+    ]
+    newest = [i for _, i in sorted(made, reverse=True)]
+    assert first_page(1) == newest[:1]  # the crowded second's latest
+    assert "json_each" not in statements[0] and pages == ["looked up"]  # within its keys
+    # Sorted by name, the statement runs whole: every candidate looked up, none walked.
+    by_name = first_page(3, "name")
+    assert len(statements) == 1 and "json_each" not in statements[0] and pages == []
+    assert "+reagents.rowid" not in statements[0] and len(by_name) == 3
+    for limit in (1, 2, 20):
+        query = {"q": "гепатита", "limit": limit}
+        assert every_id(client, REAGENTS, keys["clerk"], **query) == newest, limit
+        oldest = every_id(client, REAGENTS, keys["clerk"], **query, sort="updated_at")
+        assert oldest == newest[::-1], limit

@@ -9,20 +9,21 @@ so exactly, and the indexes of migration 0002 keep LIKE from reading every recor
   holding its two rarest trigrams (cheap to intersect, unlike a phrase of all of them, which
   reads the doclists of the common ones), and LIKE decides; the Hanzi index is exact itself.
   A word whose trigrams are all common (in a tenth of the records) is left to LIKE.
-  Few candidates are looked up one by one; many, and SQLite walks the sort order's index and
-  tests membership, which fills a page after a few hundred steps.
+  Few candidates (DRIVE) are looked up one by one; many, and SQLite walks the sort order's
+  index and tests membership, which fills a page after a few hundred steps.
   Both indexes key a record by the second it last changed, then its rowid (migration 0005).
-  Sorted by updated_at, a search with many candidates first asks the rarest index for its
-  newest (or oldest) holders, a page and a quarter's worth, and keeps to their seconds: every
-  record of a later second sorts after them, so the page is exact once this window fills it.
-  When filters or LIKE passed too few, a second window is sized by the share that passed;
-  when that one falls short too (or nothing passed), the search runs whole. The seconds wholly
-  read (all but the last one's) usually hold a page: their candidates, as read, are looked up
-  one by one (a page of a word in 1% of a million listings: 0.4 ms of SQL, the window's read
-  included, where walking the sort order tested 5,000 records in 1.4 ms); both reads see one
-  snapshot. When they do not (a second holds more than a page of candidates, as after a bulk
-  import), the window takes in the last second too, and SQLite walks the sort order's index,
-  testing membership in the window's candidates: a set of hundreds, not of every holder
+  Sorted by updated_at, a search of more than a few pages' worth of candidates (WINDOW_FROM)
+  first asks the rarest index for its newest (or oldest) holders, a page and a quarter's
+  worth, and keeps to their seconds: every record of a later second sorts after them, so the
+  page is exact once this window fills it. When filters or LIKE passed too few, a second
+  window is sized by the share that passed; when that one falls short too (or nothing
+  passed), the search runs whole. The seconds wholly read (all but the last one's) usually
+  hold a page: their candidates, as read, are looked up one by one (a page of a word in 1% of
+  a million listings: 0.4 ms of SQL, the window's read included, where walking the sort order
+  tested 5,000 records in 1.4 ms); both reads see one snapshot. When they do not (a second
+  holds more than a page of candidates, as after a bulk import), the window takes in the last
+  second too, and its candidates are looked up or walked, few or many, as in a whole search:
+  a walk tests membership in the window's candidates, a set of hundreds, not of every holder
   (10,000 for a word in 1% of a million listings).
 - PostgreSQL: pg_trgm's GIN index on search_text serves LIKE itself, and a GIN index on
   ``registry_hanzi_grams(search_text)`` finds rare one- and two-character Chinese words. A
@@ -72,6 +73,11 @@ TRIGRAMS_PER_WORD = 8  # at most this many trigrams of a word are weighed
 COMMON_SHARE = 10  # a token held by more than a tenth of the records is common
 MIN_COMMON = 1000
 DRIVE = 2000  # at most this many candidates are looked up one by one
+# Sorted by updated_at, a search of more candidates than this reads a window of them (page_rows):
+# twice what the window of a page of 50 reads. In-process, 100,000 bench listings, a request:
+# agar (272 candidates) 3.2-3.6 ms looking every candidate up, 1.1-1.7 through a window;
+# креатинина (1,070) 5.7-7.2 ms, 1.3-1.7; 梅毒 (1,091) 5.0-6.6 ms, 1.3-1.6.
+WINDOW_FROM = 128
 STATS_SECONDS = 600
 STATS_KEPT = 50_000
 # An FTS5 rowid (migration 0005): seconds since 2000 of updated_at << ROWID_BITS | rowid.
@@ -183,26 +189,27 @@ def _rarest(word: str, rare: dict[str, int]) -> list[str]:
 
 
 class window_candidates(ColumnElement):  # noqa: N801 (a SQL condition, named as one)
-    """rowid IN (a search window's candidates), written two ways. As it stands: `walked`,
-    `+rowid IN (the index's query within the window's keys)`, so that SQLite walks the sort
-    order's index and tests membership. Compiled with `drive_window=True`: `driven`, `rowid
-    IN (the rowids that page_rows read, as a JSON array)`, looked up one by one, and the index
-    is not read again (`page_rows` chooses, by how many candidates the window holds)."""
+    """rowid IN (a search window's candidates), written two ways. As it stands: `whole`,
+    `rowid IN (the index's query within the window's keys)`, looked up or walked as its
+    candidates' count chose (`_rowids`); every key unless `page_rows` sets the window.
+    Compiled with `drive_window=True`: `driven`, `rowid IN (the rowids that page_rows read, as
+    a JSON array)`, looked up one by one, and the index is not read again (`page_rows`
+    chooses, by how many candidates the window holds)."""
 
     type = NullType()  # as written: a Boolean would be compared with 1 on SQLite
     inherit_cache = True
     _traverse_internals = [
-        ("walked", InternalTraversal.dp_clauseelement),
+        ("whole", InternalTraversal.dp_clauseelement),
         ("driven", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, walked: ColumnElement, driven: ColumnElement) -> None:
-        self.walked, self.driven = walked, driven
+    def __init__(self, whole: ColumnElement, driven: ColumnElement) -> None:
+        self.whole, self.driven = whole, driven
 
 
 @compiles(window_candidates)
 def _window_candidates(element, compiler, *, drive_window: bool = False, **kw) -> str:
-    return compiler.process(element.driven if drive_window else element.walked, **kw)
+    return compiler.process(element.driven if drive_window else element.whole, **kw)
 
 
 # The rowids page_rows read from a window's index, as a JSON array.
@@ -213,13 +220,14 @@ _WINDOW_ROWIDS = (
 )
 
 
-def _rowids(table: str, index: str, tokens: list[str], *, drive: bool | None):
+def _rowids(table: str, index: str, tokens: list[str], *, looked_up: bool, windowed: bool):
     """rowid IN (the records whose FTS5 index holds every token, within the window).
 
-    Written `+rowid` when not `drive`: SQLite then walks the sort order's index and tests
-    membership instead of looking every candidate up and sorting them; `drive=None` leaves
-    that to the window (`window_candidates`). The window (a range of index keys,
-    `window_first` to `window_last`) is every key unless `page_rows` sets it.
+    Written `+rowid` when not `looked_up`: SQLite then walks the sort order's index and tests
+    membership instead of looking every candidate up and sorting them. `windowed`: a
+    `window_candidates`, which a page sorted by updated_at may read through a window. The
+    window (a range of index keys, `window_first` to `window_last`) is every key unless
+    `page_rows` sets it.
     """
     param = f"{index}_query"
     query = (
@@ -238,11 +246,10 @@ def _rowids(table: str, index: str, tokens: list[str], *, drive: bool | None):
     def rowid_in(rows, *, looked_up: bool):
         return literal_column(f"{'' if looked_up else '+'}{table}.rowid").in_(rows)
 
-    if drive is None:
-        return window_candidates(
-            rowid_in(query, looked_up=False), rowid_in(_WINDOW_ROWIDS, looked_up=True)
-        )
-    return rowid_in(query, looked_up=drive)
+    whole = rowid_in(query, looked_up=looked_up)
+    if windowed:
+        return window_candidates(whole, rowid_in(_WINDOW_ROWIDS, looked_up=True))
+    return whole
 
 
 def _narrowing_trigrams(table: str, long: list[str]) -> list[str]:
@@ -268,7 +275,12 @@ def _sqlite_narrowing(
     table: str, long: list[str], hanzi: list[str]
 ) -> tuple[list, list[str], tuple[str, str] | None]:
     """Conditions on the FTS5 indexes, the Hanzi words too common for them (left to LIKE), and
-    the index and query that a window reads (None when the candidates are few already)."""
+    the index and query that a window reads (None when the candidates are few already).
+
+    The index with fewest candidates drives: up to DRIVE of them are looked up one by one;
+    more, and SQLite walks the sort order testing membership. The others' candidates are
+    only tested. Sorted by updated_at, more than WINDOW_FROM are read through a window.
+    """
     chosen = {}
     if tokens := _narrowing_trigrams(table, long):
         chosen[f"{table}_trigrams"] = tokens
@@ -280,16 +292,19 @@ def _sqlite_narrowing(
         for index, tokens in chosen.items()
     }
     driver = min(candidates, key=candidates.__getitem__, default=None)
-    drive = driver is not None and candidates[driver] <= DRIVE
-    window = (driver, _fts_query(chosen[driver])) if driver is not None and not drive else None
-
-    def driving(index: str) -> bool | None:
-        if index != driver:
-            return False  # its candidates are only tested
-        return True if drive else None  # few are looked up; many, as the window decides
-
+    held = candidates.get(driver, 0)
+    # Many are windowed, and few but some (DRIVE < WINDOW_FROM only in tests).
+    windowed = driver is not None and held > min(DRIVE, WINDOW_FROM)
+    window = (driver, _fts_query(chosen[driver])) if windowed else None
     conditions = [
-        _rowids(table, index, tokens, drive=driving(index)) for index, tokens in chosen.items()
+        _rowids(
+            table,
+            index,
+            tokens,
+            looked_up=index == driver and held <= DRIVE,
+            windowed=index == driver and windowed,
+        )
+        for index, tokens in chosen.items()
     ]
     return conditions, common, window
 
