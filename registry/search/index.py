@@ -275,7 +275,7 @@ def _sqlite_narrowing(
     table: str, long: list[str], hanzi: list[str]
 ) -> tuple[list, list[str], tuple[str, str] | None]:
     """Conditions on the FTS5 indexes, the Hanzi words too common for them (left to LIKE), and
-    the index and query that a window reads (None when the candidates are few already).
+    the index and query that a window reads (None when the candidates are a page or two).
 
     The index with fewest candidates drives: up to DRIVE of them are looked up one by one;
     more, and SQLite walks the sort order testing membership. The others' candidates are
