@@ -54,13 +54,16 @@ def test_one_common_long_word_walks_the_sort_order(app, monkeypatch):
         assert "strpos" not in sql("креатинина", "набор")
 
 
-def page_plans(monkeypatch) -> list[str]:
+def page_plans(monkeypatch, statements: list[str] | None = None) -> list[str]:
     """How each page statement of the requests to come met a window's candidates, as SQLite
-    plans it: "looked up" (rowid by rowid) or "walked" (the sort order's index)."""
+    plans it: "looked up" (rowid by rowid) or "walked" (the sort order's index). Given a
+    list, every page statement's SQL goes into it too, whatever its sort."""
     pages = []
     read = driver.driver_rows
 
     def seen(connection, statement, params):
+        if statements is not None and "FROM reagents " in statement and "ORDER BY" in statement:
+            statements.append(statement)
         if "ORDER BY reagents.updated_at" in statement:
             plan = connection.connection.driver_connection.execute(
                 f"EXPLAIN QUERY PLAN {statement}", params
@@ -216,15 +219,7 @@ def test_few_candidates_sorted_by_update_are_read_through_a_window_too(
     monkeypatch.setattr(index, "WINDOW_FROM", 4)
     made = [(START + timedelta(seconds=n), listed(START + timedelta(seconds=n))) for n in range(8)]
     statements = []
-    read = driver.driver_rows
-
-    def seen(connection, statement, params):
-        if "FROM reagents " in statement and "ORDER BY" in statement:
-            statements.append(statement)
-        return read(connection, statement, params)
-
-    monkeypatch.setattr(driver, "driver_rows", seen)
-    pages = page_plans(monkeypatch)
+    pages = page_plans(monkeypatch, statements)
 
     def first_page(limit: int, sort: str = "-updated_at") -> list[str]:
         statements.clear()
