@@ -18,12 +18,13 @@ import time
 from flask import Flask, Response, g, request
 from flask.typing import ResponseReturnValue
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import MemoryStorage, RedisStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 log = logging.getLogger("registry.limits")
 SHARED_RETRY_SECONDS = 5  # after the shared storage fails, count locally this long
+REDIS_SCHEMES = ("redis", "rediss", "redis+unix")
 
 
 class LazyMemoryStorage(MemoryStorage):
@@ -42,7 +43,41 @@ class LazyMemoryStorage(MemoryStorage):
             self.timer.start()
 
 
-class SQLiteStorage(Storage):
+class LastWindow:
+    """A storage that answers a window's count and end from the hit that just counted it.
+
+    limits' fixed window asks the storage three times a request: the hit, then the window's
+    count and its end for the response's headers. A storage whose hit returns all three
+    remembers them (per thread), and the two questions after it cost nothing.
+    """
+
+    local: threading.local
+
+    def _remember(self, key: str, hits: int, ends_at: float) -> None:
+        self.local.last = (key, hits, ends_at)
+
+    def _forget(self) -> None:
+        self.local.last = None
+
+    def _stored_window(self, key: str) -> tuple[int, float]:
+        """(hits, end) of the key's window as stored, for a key that this thread did not hit
+        last."""
+        raise NotImplementedError
+
+    def _window(self, key: str) -> tuple[int, float]:
+        last = getattr(self.local, "last", None)
+        if last is not None and last[0] == key and last[2] > time.time():
+            return last[1], last[2]
+        return self._stored_window(key)
+
+    def get(self, key: str) -> int:
+        return self._window(key)[0]
+
+    def get_expiry(self, key: str) -> float:
+        return self._window(key)[1]
+
+
+class SQLiteStorage(LastWindow, Storage):
     """Fixed-window counters in a small SQLite file: every worker of a server (and every server
     on this machine) spends the same budget, where memory:// counts per process.
 
@@ -87,15 +122,12 @@ class SQLiteStorage(Storage):
             "RETURNING hits, ends_at",
             (key, amount, now + expiry, now),
         ).fetchone()
-        self.local.last = (key, hits, ends_at)
+        self._remember(key, hits, ends_at)
         if random.random() < self.PURGE_CHANCE:
             connection.execute("DELETE FROM rate_windows WHERE ends_at <= ?", (now,))
         return hits
 
-    def _window(self, key: str) -> tuple[int, float]:
-        last = getattr(self.local, "last", None)
-        if last is not None and last[0] == key and last[2] > time.time():
-            return last[1], last[2]
+    def _stored_window(self, key: str) -> tuple[int, float]:
         row = (
             self._connection()
             .execute(
@@ -106,29 +138,74 @@ class SQLiteStorage(Storage):
         )
         return row or (0, time.time())
 
-    def get(self, key: str) -> int:
-        return self._window(key)[0]
-
-    def get_expiry(self, key: str) -> float:
-        return self._window(key)[1]
-
     def check(self) -> bool:
         self._connection().execute("SELECT 1")
         return True
 
     def reset(self) -> int | None:
-        self.local.last = None
+        self._forget()
         return self._connection().execute("DELETE FROM rate_windows").rowcount
 
     def clear(self, key: str) -> None:
-        self.local.last = None
+        self._forget()
         self._connection().execute("DELETE FROM rate_windows WHERE key = ?", (key,))
+
+
+class RedisWindowStorage(LastWindow, RedisStorage):
+    """limits' Redis storage, whose hit also answers the window's end: one round trip a
+    request where limits makes three (the hit, then GET and TTL for the headers).
+
+    Against a Redis on the same machine, `RateLimit.spend` of one window took 295-303 µs with
+    limits' own storage and 120-164 µs with this one (20,000 spends, two runs).
+    """
+
+    STORAGE_SCHEME = [f"registry-{scheme}" for scheme in REDIS_SCHEMES]
+    # limits' incr_expire.lua (a window starts at its first hit), returning the milliseconds
+    # the window has left too. A counter found without an expiry gets one, not a window
+    # that never ends.
+    SCRIPT_HIT = """
+local hits = redis.call("incrby", KEYS[1], ARGV[2])
+local left = redis.call("pttl", KEYS[1])
+if left < 0 then
+    redis.call("expire", KEYS[1], ARGV[1])
+    left = tonumber(ARGV[1]) * 1000
+end
+return {hits, left}
+"""
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
+        self.local = threading.local()
+        super().__init__(uri.removeprefix("registry-"), wrap_exceptions=wrap_exceptions, **options)
+
+    def initialize_storage(self, uri: str) -> None:
+        super().initialize_storage(uri)
+        self.lua_hit = self.get_connection().register_script(self.SCRIPT_HIT)
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        hits, left_ms = self.lua_hit([self.prefixed_key(key)], [expiry, amount])
+        self._remember(key, int(hits), now + int(left_ms) / 1000)
+        return int(hits)
+
+    def _stored_window(self, key: str) -> tuple[int, float]:
+        return RedisStorage.get(self, key), RedisStorage.get_expiry(self, key)
+
+    def clear(self, key: str) -> None:
+        self._forget()
+        super().clear(key)
+
+    def reset(self) -> int | None:
+        self._forget()
+        return super().reset()
 
 
 def _storage_uri(configured: str, instance_path: str) -> str:
     if not configured:  # the embedded default: shared by this machine's workers
         return f"registry-sqlite://{os.path.join(instance_path, 'rate-limits.sqlite3')}"
-    return "registry-memory://" if configured.startswith("memory://") else configured
+    scheme = configured.partition("://")[0]
+    if scheme == "memory" or scheme in REDIS_SCHEMES:
+        return f"registry-{configured}"
+    return configured
 
 
 class RateLimit:

@@ -2,9 +2,11 @@
 across servers (Redis)."""
 
 import os
+import time
 import uuid
 
 import pytest
+import redis
 
 from registry import create_app
 from registry.config import TestConfig
@@ -55,6 +57,51 @@ def test_two_servers_share_one_limit_through_redis(database_url, keys):
     assert alternate(first, second, keys["clerk"]) == [200, 200, 200, 200, 429, 429]
 
 
+@pytest.mark.skipif(not REDIS_URL, reason="REGISTRY_TEST_REDIS_URL not set")
+def test_a_request_asks_redis_once_and_its_headers_count_every_server(
+    database_url, keys, monkeypatch
+):
+    prefix = f"registry-test-{uuid.uuid4()}"
+    first = limited_app(database_url, "5/minute", REDIS_URL, prefix).test_client()
+    second = limited_app(database_url, "5/minute", REDIS_URL, prefix).test_client()
+    # The window starts here (and Redis loads the script); the others end with it.
+    opened = first.get("/api/v1/institutions", headers=keys["clerk"])
+    time.sleep(1.1)
+    commands = []
+    execute = redis.Redis.execute_command
+
+    def counted(client, *args, **options):
+        commands.append(args[0])
+        return execute(client, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    responses = [
+        (first if n % 2 else second).get("/api/v1/institutions", headers=keys["clerk"])
+        for n in range(5)
+    ]
+    assert commands == ["EVALSHA"] * 5  # limits' own storage adds a GET and a TTL to each
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["3", "2", "1", "0", "0"]
+    ends = opened.headers["X-RateLimit-Reset"]
+    assert [r.headers["X-RateLimit-Reset"] for r in responses] == [ends] * 5
+    assert time.time() + 55 <= int(ends) <= time.time() + 60
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="REGISTRY_TEST_REDIS_URL not set")
+def test_a_redis_window_that_ended_starts_again(database_url, keys):
+    client = limited_app(
+        database_url, "2/second", REDIS_URL, f"registry-test-{uuid.uuid4()}"
+    ).test_client()
+    statuses = [client.get("/api/v1/institutions", headers=keys["clerk"]) for _ in range(3)]
+    while [r.status_code for r in statuses] != [200, 200, 429]:  # a window ended between them
+        time.sleep(0.1)
+        statuses = [client.get("/api/v1/institutions", headers=keys["clerk"]) for _ in range(3)]
+    time.sleep(max(0.0, int(statuses[-1].headers["X-RateLimit-Reset"]) - time.time()) + 0.05)
+    again = client.get("/api/v1/institutions", headers=keys["clerk"])
+    assert again.status_code == 200
+    assert again.headers["X-RateLimit-Remaining"] == "1"
+
+
 def test_servers_with_memory_storage_do_not_share(database_url, keys):
     first = limited_app(database_url, "4/minute").test_client()
     second = limited_app(database_url, "4/minute").test_client()
@@ -94,7 +141,9 @@ def test_workers_of_one_server_share_one_budget_through_a_file(database_url, key
 def test_the_default_storage_is_a_file_in_the_instance_folder(tmp_path):
     assert _storage_uri("", str(tmp_path)) == f"registry-sqlite://{tmp_path}/rate-limits.sqlite3"
     assert _storage_uri("memory://", str(tmp_path)) == "registry-memory://"
-    assert _storage_uri("redis://h:6379", str(tmp_path)) == "redis://h:6379"
+    assert _storage_uri("redis://h:6379", str(tmp_path)) == "registry-redis://h:6379"
+    assert _storage_uri("rediss://h:6380/2", str(tmp_path)) == "registry-rediss://h:6380/2"
+    assert _storage_uri("memcached://h:11211", str(tmp_path)) == "memcached://h:11211"
 
 
 def test_gunicorn_workers_spend_one_budget(migrated, tmp_path):
