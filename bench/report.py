@@ -21,10 +21,17 @@ class Result:
     errors: int = 0
     note: str = ""
     export_peak_mb: float | None = None
+    requests: int = 0  # how many wrk made
+    app_cpu_us: float | None = None  # CPU a request, in the server's workers
+    db_cpu_us: float | None = None  # and in the database's processes (SQLite: 0, in the app)
 
     def line(self) -> str:
         latency = f" p50 {self.p50:.1f} ms p99 {self.p99:.1f} ms" if self.p50 is not None else ""
-        return f"{self.name}: {self.rps:,.0f}/s{latency} {self.note}".rstrip()
+        cpu = ""
+        if self.app_cpu_us is not None:
+            cpu = f" CPU µs a request: app {cpu_text([self.app_cpu_us])}"
+            cpu += f", DB {cpu_text([self.db_cpu_us])}"
+        return f"{self.name}: {self.rps:,.0f}/s{latency}{cpu} {self.note}".rstrip()
 
 
 def machine() -> str:
@@ -53,6 +60,12 @@ def _spread(values: list[float], text) -> str:
     return f"{text(min(values))}–{text(max(values))}" if len(values) > 1 else ""
 
 
+def cpu_text(values: list[float | None]) -> str:
+    """The median of some CPU figures in µs, or a dash where they were not measured."""
+    known = [value for value in values if value is not None]
+    return f"{median(known):,.0f}" if known else "—"
+
+
 def table(
     rounds: list[list[Result]],
     export: Result,
@@ -74,10 +87,13 @@ def table(
         " lowest–highest); ratios are to (a) of the same round.",
         f"1-minute load average before the run: {load:.2f} (other work on the machine skews the"
         " figures; ratios to (a) of the same round less so).",
+        "CPU a request: user and system time of the server's workers (app) and of this"
+        " machine's database processes (DB; SQLite works inside the app), over the counted"
+        " seconds, divided by the requests made.",
         "",
-        "| scenario | req/s | ratio to (a) | ratio range | p50 ms | p99 ms | p99 range | errors "
-        "| notes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| scenario | req/s | ratio to (a) | ratio range | p50 ms | p99 ms | p99 range "
+        "| app CPU µs | DB CPU µs | errors | notes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     healthz = [scenarios[0].rps for scenarios in rounds]
     for runs in zip(*rounds, strict=True):
@@ -88,9 +104,11 @@ def table(
             f"| {runs[0].name} | {median(run.rps for run in runs):,.0f} "
             f"| {median(ratios):.0%} | {_spread(ratios, '{:.0%}'.format)} "
             f"| {median(run.p50 for run in runs):.1f} | {median(p99s):.1f} "
-            f"| {_spread(p99s, '{:.1f}'.format)} | {sum(run.errors for run in runs)} | {note} |"
+            f"| {_spread(p99s, '{:.1f}'.format)} | {cpu_text([run.app_cpu_us for run in runs])} "
+            f"| {cpu_text([run.db_cpu_us for run in runs])} "
+            f"| {sum(run.errors for run in runs)} | {note} |"
         )
-    lines.append(f"| {export.name} | {export.rps:,.0f} rows/s | | | | | | | {export.note} |")
+    lines.append(f"| {export.name} | {export.rps:,.0f} rows/s | | | | | | | | | {export.note} |")
     return "\n".join(lines) + "\n"
 
 

@@ -22,7 +22,7 @@ import orjson
 
 from bench.generate import ROOT, ensure
 from bench.report import Result, machine, settle, table, write_result
-from bench.wrk import export_run, wrk
+from bench.wrk import CpuMeter, export_run, wrk
 
 CONCURRENCY = 16
 RU_WORD = "креатинина"  # one analyte of ~96: about 1% of listings
@@ -155,7 +155,9 @@ def bench_database(
                 # requests queued behind them made its p99 846 ms (p50 49). Run, not counted.
                 if warmup:
                     wrk(name, target, key, warmup, CONCURRENCY)
+                meter = CpuMeter(server.pid, url)
                 result = wrk(name, target, key, seconds, CONCURRENCY)
+                result.app_cpu_us, result.db_cpu_us = meter.per(result.requests)
                 if "/api/" in target and number == 1:
                     result.note = describe(target, key, rows)
                 results.append(result)

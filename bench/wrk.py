@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from bench.report import Result
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -46,13 +48,74 @@ def read_report(name: str, out: str) -> Result:
     if set(percentiles) != {"50", "99"} or rate is None:
         raise SystemExit(f"wrk's report for {name} has no p50, p99 or rate:\n{out}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    requests = re.search(r"(\d+) requests in ", out)
     return Result(
         name=name,
         rps=float(rate.group(1)),
         p50=_ms(percentiles["50"]),
         p99=_ms(percentiles["99"]),
         errors=int(errors.group(1)) if errors else 0,
+        requests=int(requests.group(1)) if requests else 0,
     )
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The user and system CPU time these processes have used so far (one gone counts 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def database_pids(url: str) -> list[int] | None:
+    """The processes whose CPU is the database's: none for SQLite (it works inside the
+    server's workers); this machine's PostgreSQL processes; None (not measured) for a
+    PostgreSQL server elsewhere."""
+    if url.startswith("sqlite"):
+        return []
+    if make_url(url).host not in (None, "", "localhost", "127.0.0.1", "::1"):
+        return None
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == "postgres":
+                found.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def _cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+class CpuMeter:
+    """CPU that the server's workers and the database spend, in µs a request (or row), over
+    a stretch of work: steadier than a rate on a shared machine, and it says which side a
+    cost is on. A database process that started meanwhile (a connection opened for the
+    work) counts whole; one that ended meanwhile is missed."""
+
+    def __init__(self, master: int, url: str) -> None:
+        self.url, self.app = url, _workers(master)
+        self.app_started = cpu_seconds(self.app)
+        pids = database_pids(url)
+        self.database_started = None if pids is None else _cpu_by_pid(pids)
+
+    def per(self, count: int) -> tuple[float | None, float | None]:
+        """(app, database) µs for each of `count` requests or rows since the start."""
+        if count <= 0:
+            return None, None
+        app = (cpu_seconds(self.app) - self.app_started) / count * 1e6
+        pids = database_pids(self.url)
+        if self.database_started is None or pids is None:
+            return app, None
+        now = _cpu_by_pid(pids)
+        spent = sum(now[pid] - self.database_started.get(pid, 0.0) for pid in now)
+        return app, spent / count * 1e6
 
 
 def _workers(master: int) -> list[int]:
