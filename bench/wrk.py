@@ -1,4 +1,5 @@
-"""Load with wrk and parse its report; time a full CSV export while watching worker memory."""
+"""Load with wrk and parse its report; meter the CPU a request; time a full CSV export while
+watching worker memory."""
 
 import http.client
 import os
