@@ -1,7 +1,6 @@
 """Reagent rules that need the database: a real supplier, one catalog number per supplier."""
 
 from sqlalchemy import select
-from sqlalchemy.orm.util import identity_key
 
 from registry.errors import ApiError, field_error
 from registry.extensions import db
@@ -9,7 +8,7 @@ from registry.institutions.model import Institution
 from registry.reagents.model import Reagent
 from registry.records.bulk import among, batches
 from registry.records.declaration import natural_keys_checked
-from registry.records.links import held_or_read
+from registry.records.links import held_or_read, identity_key
 
 
 def supplier_of(body: dict) -> Institution:
