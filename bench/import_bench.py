@@ -30,7 +30,7 @@ from bench.generate import (
 )
 from bench.report import cpu_text, machine, write_result
 from bench.run import flask_command, free_port, start_server
-from bench.wrk import CpuMeter
+from bench.wrk import CpuMeter, memory_mb, worker_pids
 from registry.reagents.api import reagents
 from registry.records.export import rows
 
@@ -54,15 +54,7 @@ def fresh_database(kind: str) -> str:
 
 def peak_rss_mb(master: int) -> float:
     """The largest peak resident set (VmHWM) of the gunicorn master's workers."""
-    peaks = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
-        except (OSError, ValueError):
-            continue
-        if fields.get("PPid", "").strip() == str(master) and "VmHWM" in fields:
-            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
-    return max(peaks)
+    return max(memory_mb(pid, "VmHWM") for pid in worker_pids(master))
 
 
 def post_import(base: str, key: str, collection: str, body: Path, content_type: str) -> dict:

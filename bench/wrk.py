@@ -101,7 +101,7 @@ class CpuMeter:
     work) counts whole; one that ended meanwhile is missed."""
 
     def __init__(self, master: int, url: str) -> None:
-        self.url, self.app = url, _workers(master)
+        self.url, self.app = url, worker_pids(master)
         self.app_started = cpu_seconds(self.app)
         pids = database_pids(url)
         self.database_started = None if pids is None else _cpu_by_pid(pids)
@@ -119,7 +119,8 @@ class CpuMeter:
         return app, spent / count * 1e6
 
 
-def _workers(master: int) -> list[int]:
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's workers."""
     children = Path(f"/proc/{master}/task/{master}/children")
     if children.exists():
         return [int(pid) for pid in children.read_text().split()]
@@ -133,23 +134,24 @@ def _workers(master: int) -> list[int]:
     return found
 
 
-def _rss_mb(pid: int) -> float:
+def memory_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident set now (VmRSS) or at its peak (VmHWM); 0 for one gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0.0
-    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+    return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024
 
 
 def export_run(master: int, url: str, key: str) -> Result:
     """Download the whole CSV export, counting rows; peak RSS of any worker meanwhile."""
-    workers = _workers(master)
-    before = max(_rss_mb(pid) for pid in workers)
+    workers = worker_pids(master)
+    before = max(memory_mb(pid) for pid in workers)
     peak, done = [before], threading.Event()
 
     def watch() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], *(_rss_mb(pid) for pid in workers))
+            peak[0] = max(peak[0], *(memory_mb(pid) for pid in workers))
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch, daemon=True)
